@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     embed_api_key: SecretStr | None = None
     embed_dimensions: int | None = Field(None, gt=0)
     embed_threads: int = Field(2, ge=1, le=256)
-    embed_batch: int = Field(32, ge=1, le=4096)
+    embed_batch: int = Field(8, ge=1, le=4096)  # measured best on 2 cores
 
     # LLM (OpenAI protocol); no base URL means the embedded llama.cpp server
     llm_base_url: str | None = None

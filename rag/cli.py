@@ -1,0 +1,166 @@
+"""`rag` command line: a thin shell over rag.service.Rag (no pipeline logic here).
+
+Imports stay inside commands so `rag --help` loads no model and no database.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Ask questions of your own documents and summarise them, with checked citations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _rag():
+    from rag.service import Rag
+    from rag.settings import load_settings
+
+    return Rag(load_settings())
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def config() -> None:
+    """Print the effective settings (env RAG_* and rag.toml), secrets masked."""
+    from rag.settings import load_settings
+
+    for key, value in load_settings().masked().items():
+        typer.echo(f"{key} = {json.dumps(value)}")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders")],
+    include: Annotated[list[str] | None, typer.Option(help="glob to include (repeatable)")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(help="glob to exclude (repeatable)")] = None,
+    prune: Annotated[bool, typer.Option(help="drop indexed sources gone from disk")] = False,
+    reindex: Annotated[bool, typer.Option(help="re-embed everything with the configured model")] = False,
+) -> None:
+    """Index files incrementally: unchanged files are skipped, changed ones replaced."""
+    from rag.shell import IngestBar
+
+    rag = _rag()
+    with IngestBar() as bar:
+        report = rag.ingest(
+            paths,
+            include=include or None,
+            exclude=exclude,
+            prune=prune,
+            reindex=reindex,
+            progress=bar,
+            on_wait=lambda: typer.echo("waiting for another rag process to finish writing…", err=True),
+        )
+    for outcome in report.failed:
+        typer.echo(f"failed: {outcome.path}: {outcome.reason}", err=True)
+    typer.echo(report.summary())
+    rag.close()
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def sources(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List indexed sources with chunk and token counts."""
+    import datetime as dt
+
+    rows = _rag().sources()
+    if as_json:
+        typer.echo(json.dumps([r.__dict__ for r in rows], indent=2))
+        return
+    if not rows:
+        typer.echo("no sources indexed yet: rag ingest PATH")
+        return
+    typer.echo(f"{'chunks':>6} {'tokens':>7}  {'ingested at':19}  source")
+    for r in rows:
+        when = dt.datetime.fromtimestamp(r.ingested_at).strftime("%Y-%m-%d %H:%M:%S")
+        typer.echo(f"{r.chunks:>6} {r.tokens:>7}  {when}  {r.source}")
+
+
+@app.command()
+def forget(source: Annotated[str, typer.Argument(help="indexed path, or a unique part of it")]) -> None:
+    """Remove one source and all its chunks from the index."""
+    key, n = _rag().forget(source)
+    typer.echo(f"forgot {key} ({n} chunks)")
+
+
+@app.command()
+def ask(
+    question: str,
+    as_json: Annotated[bool, typer.Option("--json", help="print the full result as JSON")] = False,
+    strict: Annotated[bool, typer.Option(help="drop sentences no passage supports")] = False,
+    source: Annotated[list[str] | None, typer.Option(help="only search these sources")] = None,
+) -> None:
+    """Answer a question from the indexed documents, with checked citations."""
+    from rag.shell import print_answer, stream_answer
+
+    rag = _rag()
+    result = stream_answer(
+        rag.ask_stream(question, sources=source, strict=strict or None), echo=not as_json
+    )
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print_answer(result)
+    rag.close()
+
+
+@app.command()
+def chat(strict: Annotated[bool, typer.Option()] = False) -> None:
+    """Interactive questions; follow-ups are rewritten using the conversation."""
+    from rag.shell import print_answer, stream_answer
+
+    rag = _rag()
+    history: list[tuple[str, str]] = []
+    typer.echo("Ask a question (empty line or Ctrl-D to quit).")
+    while True:
+        try:
+            question = input("> ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        try:
+            result = stream_answer(rag.ask_stream(question, history=history, strict=strict or None))
+        except Exception as exc:  # one bad turn must not end the session
+            from rag.errors import RagError
+
+            if not isinstance(exc, RagError):
+                raise
+            typer.echo(f"error: {exc}", err=True)
+            continue
+        if result.standalone_question and result.standalone_question != question:
+            typer.echo(f"(searched for: {result.standalone_question})")
+        print_answer(result)
+        history.append((question, result.answer))
+    rag.close()
+
+
+def main() -> None:
+    """Entry point: RagError becomes a one-line message and exit code 2, not a traceback."""
+    from rag.errors import RagError
+
+    try:
+        app()
+    except RagError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
