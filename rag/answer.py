@@ -61,8 +61,10 @@ def rewrite_question(rag: Rag, question: str, history: list[tuple[str, str]]) ->
     turns = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history[-3:])
     messages = [
         {"role": "system", "content": rag.prompts.render("rewrite_system.md")},
-        {"role": "user", "content": rag.prompts.render("rewrite_user.md", history=turns,
-                                                        question=question)},
+        {
+            "role": "user",
+            "content": rag.prompts.render("rewrite_user.md", history=turns, question=question),
+        },
     ]
     with rag._llm_lock:
         out = rag.llm.complete(messages, max_tokens=64, temperature=0.0)

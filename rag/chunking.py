@@ -29,7 +29,9 @@ class ChunkSpec:
 
     def __post_init__(self) -> None:
         if self.overlap >= self.size:
-            raise ValueError(f"chunk overlap ({self.overlap}) must be below chunk size ({self.size})")
+            raise ValueError(
+                f"chunk overlap ({self.overlap}) must be below chunk size ({self.size})"
+            )
 
     @property
     def signature(self) -> str:

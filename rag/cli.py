@@ -47,7 +47,9 @@ def ingest(
     include: Annotated[list[str] | None, typer.Option(help="glob to include (repeatable)")] = None,
     exclude: Annotated[list[str] | None, typer.Option(help="glob to exclude (repeatable)")] = None,
     prune: Annotated[bool, typer.Option(help="drop indexed sources gone from disk")] = False,
-    reindex: Annotated[bool, typer.Option(help="re-embed everything with the configured model")] = False,
+    reindex: Annotated[
+        bool, typer.Option(help="re-embed everything with the configured model")
+    ] = False,
 ) -> None:
     """Index files incrementally: unchanged files are skipped, changed ones replaced."""
     from rag.shell import IngestBar
@@ -61,7 +63,9 @@ def ingest(
             prune=prune,
             reindex=reindex,
             progress=bar,
-            on_wait=lambda: typer.echo("waiting for another rag process to finish writing…", err=True),
+            on_wait=lambda: typer.echo(
+                "waiting for another rag process to finish writing…", err=True
+            ),
         )
     for outcome in report.failed:
         typer.echo(f"failed: {outcome.path}: {outcome.reason}", err=True)
@@ -90,7 +94,9 @@ def sources(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 
 @app.command()
-def forget(source: Annotated[str, typer.Argument(help="indexed path, or a unique part of it")]) -> None:
+def forget(
+    source: Annotated[str, typer.Argument(help="indexed path, or a unique part of it")],
+) -> None:
     """Remove one source and all its chunks from the index."""
     key, n = _rag().forget(source)
     typer.echo(f"forgot {key} ({n} chunks)")
@@ -146,6 +152,68 @@ def chat(strict: Annotated[bool, typer.Option()] = False) -> None:
         print_answer(result)
         history.append((question, result.answer))
     rag.close()
+
+
+@app.command()
+def summarize(
+    sources: Annotated[
+        list[str] | None, typer.Argument(help="indexed sources (paths or parts)")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="every indexed source")] = False,
+    out: Annotated[Path, typer.Option(help="folder for the Markdown files")] = Path("summaries"),
+    style: Annotated[str, typer.Option(help="brief | bullets | detailed")] = "brief",
+    max_words: Annotated[int | None, typer.Option(help="length limit per summary")] = None,
+    concurrency: Annotated[int, typer.Option(help="parallel requests (remote LLM only)")] = 1,
+) -> None:
+    """Write a cited summary of each document (cached; an interrupted run resumes)."""
+    from rag.summarize import SummaryBar
+
+    if not sources and not all_:
+        _fail("name one or more sources, or pass --all")
+    if style not in ("brief", "bullets", "detailed"):
+        _fail("--style must be brief, bullets or detailed")
+    rag = _rag()
+    with SummaryBar() as bar:
+        report = rag.summarize_many(
+            None if all_ else sources,
+            out_dir=out,
+            style=style,
+            max_words=max_words,
+            concurrency=concurrency,
+            progress=bar,
+        )
+    for failure in report.failed:
+        typer.echo(f"failed: {failure.source}: {failure.reason}", err=True)
+    typer.echo(report.summary())
+    rag.close()
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def digest(
+    out: Annotated[Path, typer.Option(help="folder for digest.md")] = Path("summaries"),
+    style: Annotated[str, typer.Option()] = "brief",
+    max_words: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """One cited summary across all documents, built from their summaries."""
+    rag = _rag()
+    result = rag.digest(out_dir=out, style=style, max_words=max_words)
+    typer.echo(result.text)
+    rag.close()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="default RAG_UI_HOST (127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="default RAG_UI_PORT (7860)")] = None,
+) -> None:
+    """Start the chat UI (same as `python app.py`)."""
+    from rag.settings import load_settings
+    from rag.ui.server import launch
+
+    overrides = {k: v for k, v in {"ui_host": host, "ui_port": port}.items() if v is not None}
+    launch(load_settings(**overrides))
 
 
 def main() -> None:

@@ -187,3 +187,40 @@ class Rag:
                 result = item
         assert result is not None
         return result
+
+    # summaries ------------------------------------------------------------
+    def summarize(self, source: str, *, style: str = "brief", max_words: int | None = None):
+        """A cited summary of one indexed source (cached by content, settings and prompt)."""
+        from rag.summarize import summarize_one
+
+        return summarize_one(self, self.resolve_source(source), style=style, max_words=max_words)
+
+    def summarize_many(
+        self,
+        sources: list[str] | None,
+        *,
+        out_dir: Path,
+        style: str = "brief",
+        max_words: int | None = None,
+        concurrency: int = 1,
+        progress=None,
+    ):
+        """Summaries of many sources (all if None), written as Markdown plus summaries.jsonl."""
+        from rag.summarize import summarize_batch
+
+        keys = [self.resolve_source(s) for s in sources] if sources else None
+        return summarize_batch(
+            self,
+            keys,
+            out_dir=out_dir,
+            style=style,
+            max_words=max_words,
+            concurrency=concurrency,
+            progress=progress,
+        )
+
+    def digest(self, *, out_dir: Path, style: str = "brief", max_words: int | None = None):
+        """One summary across all documents, built from their summaries."""
+        from rag.summarize import digest
+
+        return digest(self, out_dir=out_dir, style=style, max_words=max_words)

@@ -11,8 +11,8 @@ import functools
 import gzip
 import os
 import tempfile
-from unittest import mock
 from pathlib import Path
+from unittest import mock
 
 import tiktoken
 from tiktoken.load import load_tiktoken_bpe

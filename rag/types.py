@@ -1,4 +1,4 @@
-"""The small typed records that flow between stages: load -> chunk -> embed -> store -> retrieve -> answer -> cite."""
+"""Typed records flowing between stages: load -> chunk -> embed -> store -> retrieve -> answer."""
 
 from __future__ import annotations
 

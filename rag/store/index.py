@@ -39,7 +39,9 @@ class Index:
         self.dir = index_dir
         self.embedder = embedder
         self.catalog = Catalog(index_dir / "catalog.sqlite3")
-        self.vectors = VectorStore(make_client(chroma_url, index_dir / "chroma"), collection, embedder)
+        self.vectors = VectorStore(
+            make_client(chroma_url, index_dir / "chroma"), collection, embedder
+        )
         self.embed_batch = embed_batch
         self._lock = FileLock(str(index_dir / "write.lock"))
 
@@ -69,7 +71,7 @@ class Index:
             self._lock.release()
 
     def check_model(self, reindex: bool = False, on_progress: Progress | None = None) -> bool:
-        """Refuse to mix vectors of two models; with reindex, re-embed everything. True if it did."""
+        """Refuse to mix vectors of two models; with reindex, re-embed all. True if it did."""
         stored = self.catalog.get_meta("embed_model") or self.vectors.model_id()
         mine = self.embedder.model_id
         if stored is None or (stored == mine and not reindex):

@@ -1,4 +1,4 @@
-"""Chroma through langchain-chroma: embedded persistent client, or a server when RAG_CHROMA_URL is set.
+"""Chroma through langchain-chroma: an embedded persistent client, or a server (RAG_CHROMA_URL).
 
 We always pass our own embedder: Chroma's default embedding function would
 try to download a model. Vectors are cosine-space so similarity = 1 - distance.

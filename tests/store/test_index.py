@@ -20,18 +20,29 @@ SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_fa9b40200313cc7b.txt
 @pytest.fixture(params=["embedded", "server"])
 def index(request, tmp_path: Path, embedder) -> Index:
     url = request.getfixturevalue("chroma_server") if request.param == "server" else None
-    idx = Index(tmp_path / "index", embedder, collection=f"t{uuid.uuid4().hex[:12]}", chroma_url=url)
+    idx = Index(
+        tmp_path / "index", embedder, collection=f"t{uuid.uuid4().hex[:12]}", chroma_url=url
+    )
     idx.chroma_url = url  # for tests that open a second view of the same index
     yield idx
     idx.close()
 
 
 def put(index: Index, source: str, text: str) -> list:
-    d = Document(source=source, title=Path(source).stem, text=text, sha256=str(hash(text)),
-                 format="txt")
+    d = Document(
+        source=source, title=Path(source).stem, text=text, sha256=str(hash(text)), format="txt"
+    )
     chunks = chunk_document(d, ChunkSpec(60, 10))
-    rec = SourceRecord(source, d.sha256, d.title, "txt", "spec", len(chunks),
-                       sum(c.tokens for c in chunks), time.time())
+    rec = SourceRecord(
+        source,
+        d.sha256,
+        d.title,
+        "txt",
+        "spec",
+        len(chunks),
+        sum(c.tokens for c in chunks),
+        time.time(),
+    )
     index.put_source(rec, chunks)
     return chunks
 
