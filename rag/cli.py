@@ -203,6 +203,86 @@ def digest(
     rag.close()
 
 
+def _eval_rag(name: str):
+    """A Rag over its own index under RAG_HOME/evals/NAME, so evals never mix with user data."""
+    from rag.service import Rag
+    from rag.settings import load_settings
+
+    settings = load_settings()
+    return Rag(settings.model_copy(update={"home": settings.home / "evals" / name}))
+
+
+def _case_line(i: int, n: int, case) -> None:
+    mark = "ok  " if case.passed else "FAIL"
+    typer.echo(f"[{i:>3}/{n}] {mark} {case.id}: {' '.join(case.answer.split())[:90]}", err=True)
+
+
+@app.command("eval")
+def eval_(
+    files: Annotated[list[Path] | None, typer.Argument(help="fact files (YAML)")] = None,
+    corpus: Annotated[Path, typer.Option(help="documents the facts are about")] = Path("seeds"),
+    json_out: Annotated[Path | None, typer.Option("--json", help="write results JSON")] = None,
+    report: Annotated[Path | None, typer.Option(help="write a Markdown report")] = None,
+    check: Annotated[bool, typer.Option(help="exit 1 when below evals/thresholds.toml")] = False,
+    thresholds: Annotated[Path, typer.Option()] = Path("evals/thresholds.toml"),
+    squad: Annotated[Path | None, typer.Option(help="run the SQuAD 2.0 adapter on DIR")] = None,
+    limit: Annotated[int | None, typer.Option(help="SQuAD: first N questions")] = None,
+    results_md: Annotated[Path, typer.Option(help="SQuAD: figures go here")] = Path(
+        "evals/RESULTS.md"
+    ),
+) -> None:
+    """Score answers against hand-written facts (or SQuAD 2.0); --check gates CI."""
+    from rag.evals.report import render_report
+    from rag.evals.runner import run_eval
+    from rag.evals.thresholds import check as check_thresholds
+    from rag.evals.thresholds import load_thresholds
+
+    if squad is not None:
+        from rag.evals.squad import run_squad, squad_markdown, update_results_md
+
+        rag = _eval_rag("squad2")
+        result = run_squad(
+            rag,
+            squad,
+            rag.settings.home / "squad2-docs",
+            limit,
+            progress=lambda i, n, row: typer.echo(f"[{i:>3}/{n}] {row.get('id', '')}", err=True),
+        )
+        fragment = squad_markdown(result)
+        update_results_md(results_md, fragment)
+        if json_out:
+            json_out.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+        typer.echo(fragment)
+        rag.close()
+        return
+    if not files:
+        _fail("name one or more fact files, or pass --squad DIR")
+    import hashlib
+
+    rag = _eval_rag(hashlib.sha256(str(corpus.resolve()).encode()).hexdigest()[:12])
+    ingested = rag.ingest([corpus])
+    typer.echo(f"corpus {corpus}: {ingested.summary()}", err=True)
+    run = run_eval(rag, files, k=rag.settings.top_k, progress=_case_line)
+    limits = load_thresholds(thresholds) if (check or thresholds.exists()) else {}
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(run.to_json(), indent=2), encoding="utf-8")
+    if report:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(render_report(run, limits or None), encoding="utf-8")
+    for name, value in run.metrics.items():
+        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+        typer.echo(f"{name:20} {shown}")
+    rag.close()
+    if check:
+        failures = check_thresholds(run, limits)
+        for line in failures:
+            typer.echo(f"below threshold: {line}", err=True)
+        if failures:
+            raise typer.Exit(1)
+        typer.echo("eval check passed")
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="default RAG_UI_HOST (127.0.0.1)")] = None,

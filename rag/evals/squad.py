@@ -1,0 +1,233 @@
+"""SQuAD 2.0 adapter: paragraphs become files, go through the normal ingest, then questions.
+
+Data: /work/shared/data/squad2 (contexts.jsonl, questions-dev.jsonl). SQuAD 2.0 is
+CC BY-SA 4.0 (Rajpurkar, Jia and Liang, 2018); every report we write repeats that.
+Only the dev questions are read: the held-out half stays unseen so nothing is tuned to it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rag.errors import RagError
+from rag.evals import metrics as m
+
+ATTRIBUTION = (
+    "SQuAD 2.0 (Rajpurkar, Jia and Liang, 2018), licensed CC BY-SA 4.0; "
+    "a 411-paragraph / 250-question sample of the dev set."
+)
+RETRIEVE_K = 10  # depth for MRR@10; recall@1 and @5 are read off the same list
+MARK_START = "<!-- squad2:start -->"
+MARK_END = "<!-- squad2:end -->"
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise RagError(f"cannot read SQuAD data {path}: {exc}") from None
+    rows = []
+    for no, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise RagError(f"{path}:{no}: bad JSON: {exc}") from None
+    return rows
+
+
+def load_contexts(data_dir: Path) -> list[dict[str, Any]]:
+    """[{'id': 'ctx-000', 'text': ...}, ...] in file order."""
+    return _read_jsonl(Path(data_dir) / "contexts.jsonl")
+
+
+def load_questions(data_dir: Path, limit: int | None = None) -> list[dict[str, Any]]:
+    """Dev questions in file order (already shuffled by id hash), the first `limit` of them."""
+    rows = _read_jsonl(Path(data_dir) / "questions-dev.jsonl")
+    return rows if limit is None else rows[: max(limit, 0)]
+
+
+def write_contexts(contexts: list[dict[str, Any]], work_dir: Path) -> list[Path]:
+    """One `ctx-XXX.txt` per paragraph; unchanged files are left alone so re-ingest skips them."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for ctx in contexts:
+        cid = str(ctx["id"])
+        if not re.fullmatch(r"[\w.-]+", cid):
+            raise RagError(f"unexpected context id {cid!r}")
+        path = work_dir / f"{cid}.txt"
+        text = str(ctx["text"]).strip() + "\n"
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _ask_one(rag: Any, q: dict[str, Any]) -> dict[str, Any]:
+    golds = [a for a in q.get("answers", []) if a]
+    row: dict[str, Any] = {
+        "id": q["id"],
+        "question": q["question"],
+        "context_id": q["context_id"],
+        "answerable": bool(q.get("answerable", True)),
+        "answers": golds,
+    }
+    try:
+        hits = rag.retrieve(q["question"], k=RETRIEVE_K)
+        ranked = m.dedupe(h.chunk.source for h in hits)
+        row["rank"] = m.first_rank([q["context_id"]], ranked)
+    except Exception as exc:  # recorded, not fatal
+        row["rank"] = None
+        row["error"] = f"retrieve: {type(exc).__name__}: {exc}"
+    t0 = time.perf_counter()
+    try:
+        result = rag.ask(q["question"])
+    except Exception as exc:
+        row.update(answer="", refused=False, latency=None, error=f"{type(exc).__name__}: {exc}")
+        return row
+    wall = time.perf_counter() - t0
+    answer = m.strip_citations(result.answer or "")
+    row["answer"] = answer
+    row["refused"] = m.is_refusal(result)
+    row["latency"] = (result.timings or {}).get("total", wall)
+    if row["answerable"]:
+        scored = "" if row["refused"] else answer
+        row["em"] = m.exact_match(scored, golds)
+        row["f1"] = m.token_f1(scored, golds)
+        row["contains"] = m.contains_answer(scored, golds)
+    return row
+
+
+def score_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Aggregate per-question rows (pure, so it is tested without a model)."""
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    ranks = [r.get("rank") for r in rows]
+    latencies = [r["latency"] for r in rows if r.get("latency") is not None]
+    return {
+        "questions": len(rows),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "recall_at_1": m.mean(rk is not None and rk <= 1 for rk in ranks),
+        "recall_at_5": m.mean(rk is not None and rk <= 5 for rk in ranks),
+        "mrr": m.mean(1.0 / rk if rk else 0.0 for rk in ranks),
+        "em": m.mean(r.get("em", 0.0) for r in answerable),
+        "f1": m.mean(r.get("f1", 0.0) for r in answerable),
+        "contains": m.mean(r.get("contains", 0.0) for r in answerable),
+        "abstention_accuracy": m.mean(r.get("refused", False) for r in unanswerable),
+        "false_refusal_rate": m.mean(r.get("refused", False) for r in answerable),
+        "latency_p50": m.percentile(latencies, 50),
+        "latency_p95": m.percentile(latencies, 95),
+        "errors": sum(1 for r in rows if r.get("error")),
+    }
+
+
+def run_squad(
+    rag: Any,
+    data_dir: Path,
+    work_dir: Path,
+    limit: int | None,
+    *,
+    progress: Callable[[int, int, dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Ingest all paragraphs, ask the first `limit` dev questions, and score them.
+
+    Retrieval (recall@1/@5, MRR@10) is over all questions: every SQuAD question,
+    unanswerable ones included, was written against one gold paragraph, found by
+    `context_id` in the source path. EM/F1/contains are over answerable questions
+    with citation markers stripped (a refusal scores 0); abstention accuracy is the
+    share of unanswerable questions refused. Use a Rag whose index holds nothing else.
+    """
+    data_dir, work_dir = Path(data_dir), Path(work_dir)
+    contexts = load_contexts(data_dir)
+    questions = load_questions(data_dir, limit)
+    write_contexts(contexts, work_dir)
+    t0 = time.perf_counter()
+    ingest_report = rag.ingest([work_dir], include=["ctx-*.txt"])
+    ingest_seconds = time.perf_counter() - t0
+
+    rows = []
+    for i, q in enumerate(questions, 1):
+        rows.append(_ask_one(rag, q))
+        if progress is not None:
+            progress(i, len(questions), rows[-1])
+    result = score_rows(rows)
+    result.update(
+        dataset=str(data_dir),
+        attribution=ATTRIBUTION,
+        contexts=len(contexts),
+        limit=limit,
+        retrieve_k=RETRIEVE_K,
+        ingest_seconds=ingest_seconds,
+        ingest=_jsonable(ingest_report),
+        rows=rows,
+    )
+    return result
+
+
+def _jsonable(report: Any) -> Any:
+    if report is None or isinstance(report, str | int | float | bool | dict | list):
+        return report
+    if callable(getattr(report, "to_json", None)):
+        return report.to_json()
+    return repr(report)
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def _num(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def _sec(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f} s"
+
+
+def squad_markdown(result: dict[str, Any], *, title: str = "SQuAD 2.0 (dev sample)") -> str:
+    """A RESULTS.md section; always carries the CC BY-SA 4.0 attribution."""
+    r = result
+    limit = "all" if r.get("limit") is None else r["limit"]
+    lines = [
+        f"## {title}",
+        "",
+        f"{r['questions']} questions (limit {limit}: {r['answerable']} answerable, "
+        f"{r['unanswerable']} unanswerable) over {r.get('contexts', '?')} paragraphs "
+        "ingested as `ctx-XXX.txt` files.",
+        "",
+        "| metric | value | over |",
+        "|---|---:|---|",
+        f"| retrieval recall@1 | {_pct(r['recall_at_1'])} | all questions (gold paragraph) |",
+        f"| retrieval recall@5 | {_pct(r['recall_at_5'])} | all questions |",
+        f"| retrieval MRR@{r.get('retrieve_k', RETRIEVE_K)} | {_num(r['mrr'])} | all questions |",
+        f"| answer exact match | {_pct(r['em'])} | answerable (SQuAD normalisation) |",
+        f"| answer token F1 | {_pct(r['f1'])} | answerable |",
+        f"| gold answer contained | {_pct(r['contains'])} | answerable (answers are sentences) |",
+        f"| abstention accuracy | {_pct(r['abstention_accuracy'])} | unanswerable (refused) |",
+        f"| false refusals | {_pct(r['false_refusal_rate'])} | answerable |",
+        f"| latency p50 / p95 | {_sec(r['latency_p50'])} / {_sec(r['latency_p95'])} "
+        "| per question (ask) |",
+    ]
+    if r.get("errors"):
+        lines.append(f"| errors | {r['errors']} | questions that raised |")
+    lines += ["", f"Data: {ATTRIBUTION}", ""]
+    return "\n".join(lines)
+
+
+def update_results_md(path: Path, fragment: str) -> None:
+    """Put `fragment` between the squad2 markers in RESULTS.md, replacing an earlier run."""
+    block = f"{MARK_START}\n{fragment.rstrip()}\n{MARK_END}\n"
+    text = path.read_text(encoding="utf-8") if path.is_file() else "# Eval results\n\n"
+    pattern = re.compile(re.escape(MARK_START) + r".*?" + re.escape(MARK_END) + r"\n?", re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
