@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     ui_max_upload_mb: float = Field(20.0, gt=0)
 
     prompts_dir: Path = REPO_ROOT / "prompts"
+    model_cache: Path = Field(
+        default_factory=lambda: Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        / "rag",
+        description="joined GGUF files live in model_cache/models, shared by every RAG_HOME",
+    )
 
     @field_validator("chroma_url", "llm_base_url", "embed_base_url")
     @classmethod
