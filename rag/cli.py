@@ -164,14 +164,15 @@ def summarize(
     style: Annotated[str, typer.Option(help="brief | bullets | detailed")] = "brief",
     max_words: Annotated[int | None, typer.Option(help="length limit per summary")] = None,
     concurrency: Annotated[int, typer.Option(help="parallel requests (remote LLM only)")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="print the batch report as JSON")] = False,
 ) -> None:
     """Write a cited summary of each document (cached; an interrupted run resumes)."""
-    from rag.summarize import SummaryBar
+    from rag.summarize import STYLES, SummaryBar
 
     if not sources and not all_:
         _fail("name one or more sources, or pass --all")
-    if style not in ("brief", "bullets", "detailed"):
-        _fail("--style must be brief, bullets or detailed")
+    if style not in STYLES:
+        _fail(f"--style must be one of {', '.join(STYLES)}")
     rag = _rag()
     with SummaryBar() as bar:
         report = rag.summarize_many(
@@ -182,9 +183,18 @@ def summarize(
             concurrency=concurrency,
             progress=bar,
         )
-    for failure in report.failed:
-        typer.echo(f"failed: {failure.source}: {failure.reason}", err=True)
-    typer.echo(report.summary())
+    for source, reason in report.failed:
+        typer.echo(f"failed: {source}: {reason}", err=True)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        for source, path in report.files.items():
+            typer.echo(f"{path}  <- {source}")
+        typer.echo(
+            f"{len(report.done)} summarised ({report.cached} from cache), "
+            f"{len(report.failed)} failed; {report.calls} LLM calls, "
+            f"{report.tokens} tokens in {report.seconds:.1f} s; index: {report.jsonl}"
+        )
     rag.close()
     if report.failed:
         raise typer.Exit(1)
@@ -200,6 +210,9 @@ def digest(
     rag = _rag()
     result = rag.digest(out_dir=out, style=style, max_words=max_words)
     typer.echo(result.text)
+    typer.echo(f"\nwritten to {out / 'digest.md'}")
+    for item in result.plan.get("left_out", []) if isinstance(result.plan, dict) else []:
+        typer.echo(f"left out: {item}", err=True)
     rag.close()
 
 
