@@ -26,6 +26,7 @@ class Rag:
         self._embedder = None
         self._index = None
         self._llm = None
+        self._catalog = None
         self._init_lock = threading.Lock()
         self._llm_lock = threading.Lock()  # the embedded server answers one request at a time
 
@@ -56,6 +57,18 @@ class Rag:
             return self._index
 
     @property
+    def catalog(self):
+        """Records and chunk texts only: listing sources needs no model and no Chroma."""
+        with self._init_lock:
+            if self._index is not None:
+                return self._index.catalog
+            if self._catalog is None:
+                from rag.store.catalog import Catalog
+
+                self._catalog = Catalog(self.settings.index_dir / "catalog.sqlite3")
+            return self._catalog
+
+    @property
     def llm(self):
         with self._init_lock:
             if self._llm is None:
@@ -76,6 +89,8 @@ class Rag:
             self._llm.close()
         if self._index is not None:
             self._index.close()
+        if self._catalog is not None:
+            self._catalog.close()
 
     # documents ------------------------------------------------------------
     def ingest(
@@ -112,7 +127,7 @@ class Rag:
         return report
 
     def sources(self):
-        return self.index.catalog.sources()
+        return self.catalog.sources()
 
     def resolve_source(self, source: str) -> str:
         """A path as typed (relative, absolute) or a unique part of one, to the stored key."""

@@ -5,12 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rag_testing import REPO, SEEDS, SHARED, free_port  # noqa: F401 - re-exported for tests
 
 from rag.settings import Settings
-
-REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "seeds"
-SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture(autouse=True)
@@ -28,14 +25,6 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def settings(tmp_path: Path) -> Settings:
     """Settings with a fresh data directory under the test's tmp_path."""
     return Settings(home=tmp_path / "home")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, free_port
+from rag_testing import SEEDS, free_port
 
 from rag import tokens
 from rag.answer import build_messages

@@ -132,7 +132,7 @@ def summarize_one(
     t0 = time.perf_counter()
     s = rag.settings
     budget = make_budget(s, style, max_words)
-    catalog = rag.index.catalog
+    catalog = rag.catalog
     with _CATALOG_LOCK:
         record = catalog.source(source)
     if record is None:
