@@ -131,7 +131,9 @@ def test_cli_bad_files_named_good_ones_indexed(tmp_path: Path) -> None:
     listed = rag_cli(["sources"], home)
     assert "seed.txt" in listed.stdout and "broken.pdf" not in listed.stdout
     again = rag_cli(["ingest", str(docs / "seed.txt")], home)
-    assert again.returncode == 0 and "1 unchanged" in again.stdout and "(0 embedded)" in again.stdout
+    assert (
+        again.returncode == 0 and "1 unchanged" in again.stdout and "(0 embedded)" in again.stdout
+    )
 
 
 def test_killed_ingest_resumes_without_duplicates(tmp_path: Path) -> None:
@@ -139,8 +141,12 @@ def test_killed_ingest_resumes_without_duplicates(tmp_path: Path) -> None:
     home = tmp_path / "home"
     env = {**os.environ, "RAG_HOME": str(home), "RAG_CONFIG": str(home / "none.toml")}
     exe = Path(sys.executable).parent / "rag"
-    proc = subprocess.Popen([str(exe), "ingest", str(tmp_path / "big")], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(exe), "ingest", str(tmp_path / "big")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     catalog = home / "index" / "catalog.sqlite3"
     deadline = time.time() + 120
     while time.time() < deadline:  # kill once some, but not all, files are in
