@@ -8,7 +8,6 @@ bytes uploaded twice map to the one stored file, so re-ingesting it is a no-op.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -16,6 +15,8 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from rag.ingest import file_sha256
 
 FALLBACK_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx"})
 MAX_NAME_BYTES = 150  # well under the 255-byte limit of common file systems
@@ -71,14 +72,6 @@ def check_upload(path: Path, name: str, *, allowed: frozenset[str], max_bytes: i
     return None
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _candidates(name: str):
     stem, suffix = name[: len(name) - len(PurePosixPath(name).suffix)], PurePosixPath(name).suffix
     yield name
@@ -94,7 +87,7 @@ def store_upload(src: Path, name: str, dest_dir: Path) -> Path:
     name, which fails rather than overwrites if another upload took it first.
     """
     dest_dir.mkdir(parents=True, exist_ok=True)
-    digest = _sha256(src)
+    digest = file_sha256(src)
     fd, tmp_name = tempfile.mkstemp(prefix=".upload-", dir=dest_dir)
     tmp = Path(tmp_name)
     try:
@@ -105,7 +98,7 @@ def store_upload(src: Path, name: str, dest_dir: Path) -> Path:
             if target.resolve().parent != dest_dir.resolve():  # belt and braces
                 raise OSError(f"refusing to write outside {dest_dir}")
             if target.exists():
-                if target.is_file() and _sha256(target) == digest:
+                if target.is_file() and file_sha256(target) == digest:
                     return target
                 continue
             try:
