@@ -1,7 +1,9 @@
 """Hybrid retrieval: dense (Chroma) and BM25 (FTS5) ranks fused by reciprocal rank fusion.
 
-Relevance for the refusal threshold is the dense cosine similarity, the one
-score with a stable meaning across corpora; RRF only orders.
+RRF only orders. Relevance, which the refusal threshold is calibrated on, is
+the mean of the dense cosine similarity and a lexical coverage score: MiniLM
+alone gives low similarity to a right passage for some phrasings, and
+coverage alone is noisy for one-word questions (see README, calibration).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from rag.embeddings import Embedder
 from rag.store.index import Index
+from rag.support import support_score
 from rag.types import Hit
 
 RRF_K = 60
@@ -57,7 +60,7 @@ def hybrid_search(
     for rank, (cid, sim) in enumerate(dense, 1):
         if cid in chunks:  # ids the catalogue does not know are orphans of a killed write
             hit = fused.setdefault(cid, Hit(chunks[cid]))
-            hit.dense_rank, hit.relevance = rank, max(0.0, sim)
+            hit.dense_rank, hit.dense = rank, max(0.0, sim)
             hit.rrf += 1.0 / (RRF_K + rank)
     for rank, (cid, score) in enumerate(lexical, 1):
         if cid in chunks:
@@ -65,7 +68,15 @@ def hybrid_search(
             hit.bm25_rank, hit.bm25 = rank, score
             hit.rrf += 1.0 / (RRF_K + rank)
     ranked = sorted(fused.values(), key=lambda h: (-h.rrf, h.chunk.source, h.chunk.ordinal))
-    return _collapse(ranked)[:k]
+    hits = _collapse(ranked)[:k]
+    lexical_only = [h.chunk.id for h in hits if h.dense_rank is None]
+    if lexical_only:  # their cosine was not in the dense top list: compute it
+        for cid, sim in index.vectors.similarities(vector, lexical_only).items():
+            next(h for h in hits if h.chunk.id == cid).dense = max(0.0, sim)
+    for hit in hits:
+        hit.lexical = support_score(question, hit.chunk.text)
+        hit.relevance = (hit.dense + hit.lexical) / 2
+    return hits
 
 
 class HybridRetriever(BaseRetriever):

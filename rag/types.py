@@ -73,13 +73,17 @@ class Chunk:
 class Hit:
     """A retrieved chunk with the scores later stages threshold on.
 
-    relevance: cosine similarity of question and chunk in [0, 1] (dense), the
-    value the refusal threshold is calibrated on. rrf: fused rank score.
+    dense: cosine similarity of question and chunk; lexical: share of the
+    question's terms the chunk holds (names and numbers weigh more);
+    relevance: their mean in [0, 1], the value the refusal threshold is
+    calibrated on. rrf: the fused rank score that orders hits.
     """
 
     chunk: Chunk
     rrf: float = 0.0
     relevance: float = 0.0
+    dense: float = 0.0
+    lexical: float = 0.0
     dense_rank: int | None = None
     bm25_rank: int | None = None
     bm25: float = 0.0

@@ -1,9 +1,11 @@
 """Calibrate the refusal threshold (RAG_MIN_RELEVANCE) on data, without calling the LLM.
 
-For every question (seed fact cases, SQuAD dev questions, a few off-topic
-ones) we take the best dense similarity among the retrieved passages. A good
-threshold refuses no answerable question and as many others as possible; the
-rest are left to the model, whose prompt also allows it to refuse.
+For every question (seed fact cases against the seed, SQuAD dev questions
+against the SQuAD paragraphs, a few off-topic questions against each; one
+index per corpus, since relevance depends on what else is indexed) we take the
+best relevance among the retrieved passages. A good threshold refuses no
+answerable question and as many others as possible; the rest are left to the
+model, whose prompt also allows it to refuse.
 
     python -m rag.evals.calibrate [--squad ../shared/data/squad2] [--home DIR]
 """
@@ -37,23 +39,16 @@ def best_relevance(rag: Rag, question: str) -> float:
     return max((h.relevance for h in rag.retrieve(question)), default=0.0)
 
 
-def collect(rag: Rag, facts: list[Path], squad: Path | None) -> list[tuple[str, bool, float]]:
-    """(group, answerable, best relevance) for every question."""
-    rows = []
-    for f in load_fact_files(facts):
-        for case in f.cases:
-            rows.append(("seed", case.answerable, best_relevance(rag, case.question)))
-    if squad is not None:
-        for q in load_questions(squad):
-            rows.append(("squad", bool(q["answerable"]), best_relevance(rag, q["question"])))
-    rows += [("off-topic", False, best_relevance(rag, q)) for q in OFF_TOPIC]
-    return rows
+def collect(rag: Rag, questions: list[tuple[str, bool, str]]) -> list[tuple[str, bool, float]]:
+    """(group, answerable, best relevance) for every (group, answerable, question)."""
+    return [(g, a, best_relevance(rag, q)) for g, a, q in questions]
 
 
 def table(rows: list[tuple[str, bool, float]]) -> str:
     answerable = [r for r in rows if r[1]]
     other = [r for r in rows if not r[1]]
     off = [r for r in rows if r[0] == "off-topic"]
+    other = [r for r in other if r[0] != "off-topic"]
     lines = [
         "| threshold | answerable refused | unanswerable refused | off-topic refused |",
         "|---|---|---|---|",
@@ -76,14 +71,31 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     settings = load_settings()
     home = args.home or settings.home / "evals" / "calibrate"
-    rag = Rag(settings.model_copy(update={"home": home}))
-    paths = [args.corpus]
+    off = [("off-topic", False, q) for q in OFF_TOPIC]
+    corpora = [
+        (
+            args.corpus,
+            [
+                ("seed", c.answerable, c.question)
+                for f in load_fact_files(args.facts)
+                for c in f.cases
+            ],
+        )
+    ]
     if args.squad is not None:
-        write_contexts(load_contexts(args.squad), home / "squad-docs")
-        paths.append(home / "squad-docs")
-    rag.ingest(paths)
-    print(table(collect(rag, args.facts, args.squad)))
-    rag.close()
+        docs = home / "squad-docs"
+        write_contexts(load_contexts(args.squad), docs)
+        questions = [
+            ("squad", bool(q["answerable"]), q["question"]) for q in load_questions(args.squad)
+        ]
+        corpora.append((docs, questions))
+    rows: list[tuple[str, bool, float]] = []
+    for i, (corpus, questions) in enumerate(corpora):
+        rag = Rag(settings.model_copy(update={"home": home / f"index-{i}"}))
+        rag.ingest([corpus])
+        rows += collect(rag, questions + off)
+        rag.close()
+    print(table(rows))
 
 
 if __name__ == "__main__":

@@ -113,6 +113,17 @@ class VectorStore:
         )
         return [(doc.id, 1.0 - float(dist)) for doc, dist in found]
 
+    def similarities(self, vector: list[float], ids: list[str]) -> dict[str, float]:
+        """Cosine similarity of `vector` to the stored vectors of `ids` (unit vectors)."""
+        import numpy as np
+
+        got = self._collection.get(ids=ids, include=["embeddings"])
+        q = np.asarray(vector, dtype=np.float32)
+        return {
+            cid: float(np.dot(np.asarray(emb, dtype=np.float32), q))
+            for cid, emb in zip(got["ids"], got["embeddings"], strict=True)
+        }
+
     def reset(self) -> None:
         """Drop and recreate the collection (used by --reindex)."""
         self._lc.reset_collection()
