@@ -240,6 +240,9 @@ def eval_(
     thresholds: Annotated[Path, typer.Option()] = Path("evals/thresholds.toml"),
     squad: Annotated[Path | None, typer.Option(help="run the SQuAD 2.0 adapter on DIR")] = None,
     limit: Annotated[int | None, typer.Option(help="SQuAD: first N questions")] = None,
+    retrieval_only: Annotated[
+        bool, typer.Option(help="SQuAD: measure retrieval only, ask no LLM")
+    ] = False,
     results_md: Annotated[Path, typer.Option(help="SQuAD: figures go here")] = Path(
         "evals/RESULTS.md"
     ),
@@ -260,9 +263,20 @@ def eval_(
             rag.settings.home / "squad2-docs",
             limit,
             progress=lambda i, n, row: typer.echo(f"[{i:>3}/{n}] {row.get('id', '')}", err=True),
+            ask=not retrieval_only,
         )
-        fragment = squad_markdown(result)
-        update_results_md(results_md, fragment)
+        import datetime as dt
+
+        st = rag.settings
+        result["run"] = (
+            f"{dt.date.today().isoformat()}; model "
+            f"{st.llm_base_url or st.llm_model_path or st.llm_model}, embeddings {st.embed_model}, "
+            f"chunks {st.chunk_tokens}/{st.chunk_overlap} tokens, top_k {st.top_k}, "
+            f"min_relevance {st.min_relevance}, llm_threads {st.llm_threads}"
+        )
+        title = "SQuAD 2.0 retrieval" if retrieval_only else "SQuAD 2.0 answers"
+        fragment = squad_markdown(result, title=title)
+        update_results_md(results_md, fragment, key="-retrieval" if retrieval_only else "")
         if json_out:
             json_out.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
         typer.echo(fragment)

@@ -68,7 +68,7 @@ def write_contexts(contexts: list[dict[str, Any]], work_dir: Path) -> list[Path]
     return paths
 
 
-def _ask_one(rag: Any, q: dict[str, Any]) -> dict[str, Any]:
+def _ask_one(rag: Any, q: dict[str, Any], ask: bool = True) -> dict[str, Any]:
     golds = [a for a in q.get("answers", []) if a]
     row: dict[str, Any] = {
         "id": q["id"],
@@ -84,6 +84,8 @@ def _ask_one(rag: Any, q: dict[str, Any]) -> dict[str, Any]:
     except Exception as exc:  # recorded, not fatal
         row["rank"] = None
         row["error"] = f"retrieve: {type(exc).__name__}: {exc}"
+    if not ask:
+        return row
     t0 = time.perf_counter()
     try:
         result = rag.ask(q["question"])
@@ -134,8 +136,11 @@ def run_squad(
     limit: int | None,
     *,
     progress: Callable[[int, int, dict[str, Any]], None] | None = None,
+    ask: bool = True,
 ) -> dict[str, Any]:
     """Ingest all paragraphs, ask the first `limit` dev questions, and score them.
+
+    With ask=False only retrieval is measured (no LLM): minutes instead of hours.
 
     Retrieval (recall@1/@5, MRR@10) is over all questions: every SQuAD question,
     unanswerable ones included, was written against one gold paragraph, found by
@@ -153,7 +158,7 @@ def run_squad(
 
     rows = []
     for i, q in enumerate(questions, 1):
-        rows.append(_ask_one(rag, q))
+        rows.append(_ask_one(rag, q, ask))
         if progress is not None:
             progress(i, len(questions), rows[-1])
     result = score_rows(rows)
@@ -162,6 +167,7 @@ def run_squad(
         attribution=ATTRIBUTION,
         contexts=len(contexts),
         limit=limit,
+        answers_asked=ask,
         retrieve_k=RETRIEVE_K,
         ingest_seconds=ingest_seconds,
         ingest=_jsonable(ingest_report),
@@ -201,30 +207,44 @@ def squad_markdown(result: dict[str, Any], *, title: str = "SQuAD 2.0 (dev sampl
         f"{r['unanswerable']} unanswerable) over {r.get('contexts', '?')} paragraphs "
         "ingested as `ctx-XXX.txt` files.",
         "",
+    ]
+    if r.get("run"):
+        lines += [f"Run: {r['run']}", ""]
+    lines += [
         "| metric | value | over |",
         "|---|---:|---|",
         f"| retrieval recall@1 | {_pct(r['recall_at_1'])} | all questions (gold paragraph) |",
         f"| retrieval recall@5 | {_pct(r['recall_at_5'])} | all questions |",
         f"| retrieval MRR@{r.get('retrieve_k', RETRIEVE_K)} | {_num(r['mrr'])} | all questions |",
-        f"| answer exact match | {_pct(r['em'])} | answerable (SQuAD normalisation) |",
-        f"| answer token F1 | {_pct(r['f1'])} | answerable |",
-        f"| gold answer contained | {_pct(r['contains'])} | answerable (answers are sentences) |",
-        f"| abstention accuracy | {_pct(r['abstention_accuracy'])} | unanswerable (refused) |",
-        f"| false refusals | {_pct(r['false_refusal_rate'])} | answerable |",
-        f"| latency p50 / p95 | {_sec(r['latency_p50'])} / {_sec(r['latency_p95'])} "
-        "| per question (ask) |",
     ]
+    if r.get("answers_asked", True):
+        lines += [
+            f"| answer exact match | {_pct(r['em'])} | answerable (SQuAD normalisation) |",
+            f"| answer token F1 | {_pct(r['f1'])} | answerable |",
+            f"| gold answer contained | {_pct(r['contains'])} | answerable (answers: sentences) |",
+            f"| abstention accuracy | {_pct(r['abstention_accuracy'])} | unanswerable (refused) |",
+            f"| false refusals | {_pct(r['false_refusal_rate'])} | answerable |",
+            f"| latency p50 / p95 | {_sec(r['latency_p50'])} / {_sec(r['latency_p95'])} "
+            "| per question (ask) |",
+        ]
+    else:
+        lines += ["", "Retrieval only (`--retrieval-only`): no question was sent to the LLM."]
     if r.get("errors"):
         lines.append(f"| errors | {r['errors']} | questions that raised |")
     lines += ["", f"Data: {ATTRIBUTION}", ""]
     return "\n".join(lines)
 
 
-def update_results_md(path: Path, fragment: str) -> None:
-    """Put `fragment` between the squad2 markers in RESULTS.md, replacing an earlier run."""
-    block = f"{MARK_START}\n{fragment.rstrip()}\n{MARK_END}\n"
+def update_results_md(path: Path, fragment: str, key: str = "") -> None:
+    """Put `fragment` between the squad2 markers in RESULTS.md, replacing an earlier run.
+
+    `key` names the section, so a retrieval-only run and an answer run live side by side.
+    """
+    start = MARK_START.replace("squad2", f"squad2{key}")
+    end = MARK_END.replace("squad2", f"squad2{key}")
+    block = f"{start}\n{fragment.rstrip()}\n{end}\n"
     text = path.read_text(encoding="utf-8") if path.is_file() else "# Eval results\n\n"
-    pattern = re.compile(re.escape(MARK_START) + r".*?" + re.escape(MARK_END) + r"\n?", re.S)
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end) + r"\n?", re.S)
     if pattern.search(text):
         text = pattern.sub(lambda _: block, text, count=1)
     else:
