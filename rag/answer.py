@@ -6,6 +6,7 @@ question) so llama.cpp can reuse its KV cache across questions on one corpus.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -17,13 +18,14 @@ if TYPE_CHECKING:
     from rag.service import Rag
 
 PROMPT_OVERHEAD = 64  # chat-template tokens around the messages
+_FENCE_TAG = re.compile(r"<(\s*/?\s*)(passage)", re.IGNORECASE)
 
 
 def _passage(rag: Rag, n: int, hit: Hit) -> str:
     page = f' page="{hit.chunk.page}"' if hit.chunk.page is not None else ""
     title = hit.chunk.title.replace('"', "'")
-    # passages are fenced as data; a document cannot close the fence early
-    text = hit.chunk.text.replace("</passage>", "</ passage>")
+    # passages are fenced as data; a document cannot open or close a fence of its own
+    text = _FENCE_TAG.sub(r"<\1 \2", hit.chunk.text)
     return rag.prompts.render("passage.md", n=n, title=title, page=page, text=text)
 
 

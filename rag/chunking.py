@@ -68,11 +68,19 @@ def _token_pieces(text: str, start: int, end: int, size: int) -> Iterator[_Unit]
     enc = tokens.encoding()
     ids = enc.encode_ordinary(text[start:end])
     _, offsets = enc.decode_with_offsets(ids)
-    for i in range(0, len(ids), size):
-        s = start + offsets[i]
-        e = start + offsets[i + size] if i + size < len(ids) else end
+    i = 0
+    while i < len(ids):
+        j = min(i + size, len(ids))
+        while True:  # a cut inside a multi-byte character can re-count higher: step back
+            s = start + offsets[i]
+            e = start + offsets[j] if j < len(ids) else end
+            n = tokens.count(text[s:e])
+            if n <= size or j - i <= 1:
+                break
+            j -= 1
         for a, b in _trim(text, s, e):
             yield _Unit(a, b, tokens.count(text[a:b]))
+        i = j
 
 
 def _units(text: str, size: int) -> Iterator[_Unit]:

@@ -8,6 +8,7 @@ and a re-run picks up the rest with no duplicates.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -75,6 +76,15 @@ class IngestReport:
         return f"{line}; {chunks} chunks ({self.chunks_embedded} embedded) in {self.seconds:.1f} s"
 
 
+def _utf8(text: str) -> bool:
+    """False for names with undecodable bytes (Python keeps them as lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -127,6 +137,9 @@ def ingest_paths(
 
 def _ingest_one(index: Index, path: Path, spec: ChunkSpec, max_bytes: int, embedded) -> FileOutcome:
     source = path.resolve().as_posix()
+    if not _utf8(source):  # SQLite and Chroma keys must be text; such a name used to crash
+        shown = os.fsencode(source).decode("utf-8", "backslashreplace")
+        return FileOutcome(shown, "failed", reason="file name is not valid UTF-8; rename the file")
     try:
         size = path.stat().st_size
         if size <= max_bytes:  # the loader names the limit for larger files

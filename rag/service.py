@@ -131,6 +131,8 @@ class Rag:
 
     def resolve_source(self, source: str) -> str:
         """A path as typed (relative, absolute) or a unique part of one, to the stored key."""
+        if not source.strip():  # "" is part of every path: it must not pick the only source
+            raise RagError("the source name is empty; give an indexed path or a part of one")
         known = [r.source for r in self.sources()]
         exact = Path(source).expanduser().resolve().as_posix()
         if exact in known:

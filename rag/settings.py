@@ -6,15 +6,18 @@ nothing deep inside the pipeline reads the environment.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -41,8 +44,8 @@ class Settings(BaseSettings):
     collection: str = Field("rag", min_length=3, max_length=60)
 
     # loading
-    include: list[str] = Field(default_factory=lambda: list(DEFAULT_INCLUDE))
-    exclude: list[str] = Field(default_factory=list)
+    include: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_INCLUDE))
+    exclude: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_file_mb: float = Field(50.0, gt=0, description="files larger than this are refused")
 
     # chunking (cl100k tokens; defaults keep chunks inside MiniLM's 256-wordpiece window)
@@ -86,10 +89,24 @@ class Settings(BaseSettings):
 
     prompts_dir: Path = REPO_ROOT / "prompts"
     model_cache: Path = Field(
-        default_factory=lambda: Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-        / "rag",
+        default_factory=lambda: (
+            Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rag"
+        ),
         description="joined GGUF files live in model_cache/models, shared by every RAG_HOME",
     )
+
+    @field_validator("include", "exclude", mode="before")
+    @classmethod
+    def _globs(cls, v: Any) -> Any:
+        """Env values may be a JSON list or comma-separated globs: '*.md,*.txt'."""
+        if isinstance(v, str):
+            if v.strip().startswith("["):
+                try:
+                    return json.loads(v)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"not a valid JSON list: {exc.msg}") from None
+            return [g.strip() for g in v.split(",") if g.strip()]
+        return v
 
     @field_validator("chroma_url", "llm_base_url", "embed_base_url")
     @classmethod
@@ -150,5 +167,7 @@ def load_settings(**overrides: Any) -> Settings:
                 origin = f"{key} (in {_config_file()})"
             problems.append(f"{origin}: {err['msg']}")
         raise ConfigError("invalid settings: " + "; ".join(problems)) from None
+    except SettingsError as exc:  # a value pydantic-settings could not even parse
+        raise ConfigError(f"invalid settings: {exc}") from None
     except (OSError, ValueError) as exc:  # unreadable or malformed rag.toml
         raise ConfigError(f"cannot read {_config_file()}: {exc}") from None

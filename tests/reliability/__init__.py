@@ -1,0 +1,1 @@
+"""Reliability and security tests: hostile input, faults, concurrency, no data lost."""
