@@ -15,3 +15,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def rag_cli(args: list[str], home: Path, env: dict[str, str] | None = None, **kw):
+    """Run the installed `rag` command with its own RAG_HOME and no rag.toml."""
+    import os
+    import subprocess
+    import sys
+
+    full = {
+        **os.environ,
+        "RAG_HOME": str(home),
+        "RAG_CONFIG": str(home / "none.toml"),
+        **(env or {}),
+    }
+    exe = Path(sys.executable).parent / "rag"
+    return subprocess.run([str(exe), *args], env=full, capture_output=True, text=True, **kw)

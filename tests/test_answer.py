@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from rag_testing import SEEDS, free_port
+from rag_testing import SEEDS, free_port, rag_cli
 
 from rag import tokens
 from rag.answer import build_messages
@@ -55,21 +55,11 @@ def test_budget_drops_lowest_ranked_and_says_so(settings: Settings) -> None:
 
 
 def test_json_schema_with_small_model(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "RAG_HOME": str(tmp_path / "home"),
-        "RAG_LLM_MODEL": "smollm2-135m",
-        "RAG_CONFIG": str(tmp_path / "none.toml"),
-        "RAG_LLM_MAX_TOKENS": "64",
-    }
-    exe = str(Path(sys.executable).parent / "rag")
-    subprocess.run([exe, "ingest", str(SEEDS)], env=env, check=True, capture_output=True)
-    out = subprocess.run(
-        [exe, "ask", "--json", "Who signed the memorandum in Istanbul?"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    env = {"RAG_LLM_MODEL": "smollm2-135m", "RAG_LLM_MAX_TOKENS": "64"}
+    home = tmp_path / "home"
+    rag_cli(["ingest", str(SEEDS)], home, env, check=True)
+    out = rag_cli(
+        ["ask", "--json", "Who signed the memorandum in Istanbul?"], home, env, timeout=300
     )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
@@ -118,31 +108,17 @@ def test_separately_started_server_by_base_url_only(tmp_path: Path) -> None:
         for line in server.stdout:  # type: ignore[union-attr]
             if "listening on" in line or time.time() > deadline:
                 break
-        env = {
-            **os.environ,
-            "RAG_HOME": str(tmp_path / "home"),
-            "RAG_CONFIG": str(tmp_path / "none.toml"),
-            "RAG_LLM_BASE_URL": f"http://127.0.0.1:{port}/v1",
-        }
-        exe = str(Path(sys.executable).parent / "rag")
-        subprocess.run([exe, "ingest", str(SEEDS)], env=env, check=True, capture_output=True)
-        out = subprocess.run(
-            [exe, "ask", "--json", "Where and when was the memorandum signed?"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        env = {"RAG_LLM_BASE_URL": f"http://127.0.0.1:{port}/v1"}
+        home = tmp_path / "home"
+        rag_cli(["ingest", str(SEEDS)], home, env, check=True)
+        question = "Where and when was the memorandum signed?"
+        out = rag_cli(["ask", "--json", question], home, env, timeout=600)
         assert out.returncode == 0, out.stderr
         data = json.loads(out.stdout)
         assert "Istanbul" in data["answer"] and "July 22, 2025" in data["answer"]
         assert data["citations"]
-        refused = subprocess.run(
-            [exe, "ask", "--json", "Who is the president of France?"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
+        refused = rag_cli(
+            ["ask", "--json", "Who is the president of France?"], home, env, timeout=600
         )
         assert json.loads(refused.stdout)["refused"] is True
     finally:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from rag_testing import rag_cli
 
 from rag.service import Rag
 from rag.settings import Settings
@@ -109,12 +110,6 @@ def test_other_embedding_model_refused_without_reindex(settings: Settings, tmp_p
     assert report.reindexed and r2.index.catalog.get_meta("embed_model") == "all-MiniLM-L6-v2"
     agree(r2)
     r2.close()
-
-
-def rag_cli(args: list[str], home: Path, **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "RAG_HOME": str(home), "RAG_CONFIG": str(home / "none.toml")}
-    exe = Path(sys.executable).parent / "rag"
-    return subprocess.run([str(exe), *args], env=env, capture_output=True, text=True, **kw)
 
 
 def test_cli_bad_files_named_good_ones_indexed(tmp_path: Path) -> None:
