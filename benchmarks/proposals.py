@@ -57,7 +57,7 @@ def proposed_retrieval(k: int) -> Iterator[None]:
     from rag.store.vector import VectorStore
 
     collapse, search = retrieve._collapse, VectorStore.search
-    retrieve._collapse = lambda hits: collapse_until(hits, k)
+    retrieve._collapse = lambda hits, limit=k: collapse_until(hits, limit)
     VectorStore.search = search_without_count
     try:
         yield

@@ -30,10 +30,12 @@ def _shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1))}
 
 
-def _collapse(hits: list[Hit]) -> list[Hit]:
-    """Drop passages that repeat a higher-ranked one (copies, overlapping chunks)."""
+def _collapse(hits: list[Hit], limit: int) -> list[Hit]:
+    """Drop passages that repeat a higher-ranked one (copies, overlapping chunks), up to `limit`."""
     kept: list[tuple[Hit, set]] = []
     for hit in hits:
+        if len(kept) >= limit:
+            break
         sh = _shingles(hit.chunk.text)
         if any(len(sh & s) / max(1, len(sh | s)) >= DUPLICATE_JACCARD for _, s in kept):
             continue
@@ -68,7 +70,7 @@ def hybrid_search(
             hit.bm25_rank, hit.bm25 = rank, score
             hit.rrf += 1.0 / (RRF_K + rank)
     ranked = sorted(fused.values(), key=lambda h: (-h.rrf, h.chunk.source, h.chunk.ordinal))
-    hits = _collapse(ranked)[:k]
+    hits = _collapse(ranked, k)
     lexical_only = [h.chunk.id for h in hits if h.dense_rank is None]
     if lexical_only:  # their cosine was not in the dense top list: compute it
         for cid, sim in index.vectors.similarities(vector, lexical_only).items():
