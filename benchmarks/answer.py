@@ -87,6 +87,7 @@ def threads_probe(settings: Any, messages: list[dict[str, str]], runs: int) -> d
 
     path = resolve_model_path(settings)
     counts = sorted({1, settings.llm_threads})
+    last_usage: dict[str, Any] = {}
     servers: dict[int, tuple[Any, Any]] = {}
     try:
         for n in counts:
@@ -95,8 +96,11 @@ def threads_probe(settings: Any, messages: list[dict[str, str]], runs: int) -> d
                 base_url=f"http://127.0.0.1:{port}/v1", api_key="sk-no-key", max_retries=0
             )
             servers[n] = (server, client)
-        for n in counts:  # warm-up: load weights, cache the prompt
-            _raw(servers[n][1], "m", messages, settings)
+        cold: dict[int, float] = {}
+        for n in counts:  # warm-up: load weights, evaluate and cache the whole prompt
+            first = _raw(servers[n][1], "m", messages, settings)
+            cold[n] = first["first_token"]
+            last_usage = first
         totals: dict[int, list[float]] = {n: [] for n in counts}
         for i in range(runs):
             for n in counts if i % 2 == 0 else counts[::-1]:
@@ -107,8 +111,10 @@ def threads_probe(settings: Any, messages: list[dict[str, str]], runs: int) -> d
         servers.clear()  # xllamacpp stops a server when its object is released
     return {
         "load_average": loadavg(),
+        "prompt_tokens": last_usage.get("prompt_tokens"),
         "threads": counts,
         "total_seconds_median": {str(n): round(median(v), 3) for n, v in totals.items()},
+        "cold_prompt_first_token_seconds": {str(n): round(v, 3) for n, v in cold.items()},
         "samples": {str(n): [round(x, 3) for x in v] for n, v in totals.items()},
     }
 
@@ -121,7 +127,7 @@ def run(cfg: Config, work: Path) -> dict[str, Any]:
     from rag.llm.server import shared_server
     from rag.service import Rag
 
-    settings = make_settings(work / "answer-home", cfg.model_cache, **cfg.llm_overrides())
+    settings = make_settings(work / "answer-home", **cfg.llm_overrides())
     rag = Rag(settings)
     report = rag.ingest([SEED_DOC])
     assert not report.failed, report.failed
@@ -191,6 +197,7 @@ def run(cfg: Config, work: Path) -> dict[str, Any]:
             "answer_chars": runs["raw"][-1]["chars"] if runs["raw"] else 0,
         },
         "warmup": {
+            "pipeline_first_token_seconds": round(warm["pipeline"]["first_token"], 3),
             "pipeline_total_seconds": round(warm["pipeline"]["total"], 3),
             "raw_total_seconds": round(warm["raw"]["total"], 3),
         },

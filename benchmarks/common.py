@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import platform
 import pty
 import select
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,27 +42,18 @@ PACKAGES = (
 )
 
 
-def default_model_cache() -> Path:
-    """One models cache for every benchmark data directory, so a GGUF is joined only once."""
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "rag-bench"
-
-
-def prepare_home(home: Path, model_cache: Path) -> Path:
-    """A fresh data directory whose cache/ points at the shared models cache."""
+def prepare_home(home: Path) -> Path:
+    """A fresh data directory (its cache, summaries included, is its own; the joined GGUF
+    files live in the settings' shared `model_cache`)."""
     home.mkdir(parents=True, exist_ok=True)
-    model_cache.mkdir(parents=True, exist_ok=True)
-    link = home / "cache"
-    if not link.exists():
-        link.symlink_to(model_cache.resolve(), target_is_directory=True)
     return home
 
 
-def make_settings(home: Path, model_cache: Path, **overrides: Any):
+def make_settings(home: Path, **overrides: Any):
     """Settings for a benchmark data directory (RAG_* env still applies, as for a user)."""
     from rag.settings import Settings
 
-    return Settings(home=prepare_home(home, model_cache), **overrides)
+    return Settings(home=prepare_home(home), **overrides)
 
 
 def child_env(home: Path, **extra: str) -> dict[str, str]:
@@ -127,11 +122,63 @@ class ChildRun:
         return self
 
 
-def _reap(proc: subprocess.Popen) -> tuple[int, float]:
-    """Wait for exactly this child; its own rusage gives its peak RSS (Linux: KB)."""
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss / 1024
+# A child's ru_maxrss includes the memory of the process it was forked from, up to its
+# exec (Linux keeps the pre-exec high-water mark), so a child spawned by this fat benchmark
+# process would report the benchmark's RSS. Children are therefore started by this slim
+# launcher, which forks and execs the command and reports the command's own peak RSS and
+# its wall time from fork to exit (so the launcher's start-up is not counted either).
+_LAUNCHER = """
+import json, os, sys, time
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[1], sys.argv[1:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+t1 = time.perf_counter()
+with open(os.environ["BENCH_CHILD_REPORT"], "w") as f:
+    json.dump({"start": t0, "seconds": t1 - t0, "max_rss_kb": usage.ru_maxrss}, f)
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
+
+
+class _Launched:
+    """A command started through _LAUNCHER in its own session (killable as a group)."""
+
+    def __init__(self, cmd: list[str], env: dict[str, str] | None, cwd: Path | None, **io: Any):
+        self.cmd = cmd
+        fd, self.report = tempfile.mkstemp(prefix="bench-child-", suffix=".json")
+        os.close(fd)
+        full_env = dict(os.environ if env is None else env)
+        full_env["BENCH_CHILD_REPORT"] = self.report
+        self.t0 = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER, *cmd],
+            env=full_env,
+            cwd=cwd,
+            start_new_session=True,
+            **io,
+        )
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+    def finish(self) -> tuple[int, float, float, float]:
+        """(exit code, seconds, peak RSS MB, start on the perf_counter clock) once it ended."""
+        code = self.proc.wait()
+        wall = time.perf_counter() - self.t0
+        try:
+            with open(self.report, encoding="utf-8") as f:
+                rep = json.load(f)
+            return code, rep["seconds"], rep["max_rss_kb"] / 1024, rep["start"]
+        except (OSError, ValueError, KeyError):  # killed before it could report
+            return code, wall, 0.0, self.t0
+        finally:
+            os.unlink(self.report)
 
 
 def run_child(
@@ -140,28 +187,26 @@ def run_child(
     cwd: Path | None = None,
     timeout: float = 3600,
 ) -> ChildRun:
-    """Run cmd to completion with pipes; wall time and the child's own peak RSS."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, text=True
-    )
+    """Run cmd to completion with pipes; its own wall time and peak RSS."""
+    child = _Launched(cmd, env, cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        out, err = _drain(proc, timeout)
+        out, err = _drain(child, timeout)
     finally:
-        code, rss = _reap(proc)
-    return ChildRun(cmd, time.perf_counter() - t0, rss, code, out, err)
+        code, seconds, rss, _ = child.finish()
+    return ChildRun(cmd, seconds, rss, code, out, err)
 
 
-def _drain(proc: subprocess.Popen, timeout: float) -> tuple[str, str]:
-    """Read both pipes to EOF without waiting for the process (wait4 reaps it after)."""
+def _drain(child: _Launched, timeout: float) -> tuple[str, str]:
+    """Read both pipes to EOF; kill the child's whole session if it overruns."""
+    proc = child.proc
     assert proc.stdout is not None and proc.stderr is not None
-    streams = {proc.stdout.fileno(): [], proc.stderr.fileno(): []}
+    streams: dict[int, list[bytes]] = {proc.stdout.fileno(): [], proc.stderr.fileno(): []}
     deadline = time.monotonic() + timeout
     open_fds = set(streams)
     while open_fds:
         if time.monotonic() > deadline:
-            proc.kill()
-            raise TimeoutError(f"{proc.args} took longer than {timeout} s")
+            child.kill()
+            raise TimeoutError(f"{child.cmd} took longer than {timeout} s")
         ready, _, _ = select.select(list(open_fds), [], [], 1.0)
         for fd in ready:
             data = os.read(fd, 65536)
@@ -181,25 +226,23 @@ def run_child_pty(
 ) -> ChildRun:
     """Run cmd with stdout on a pseudo-terminal (so it streams as for a user).
 
-    `first_byte` is the time from spawn to the first byte the child writes to stdout.
+    `first_byte` is the time from the command's start (fork) to the first byte it writes
+    to stdout.
     """
     master, slave = pty.openpty()
     err_r, err_w = os.pipe()
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, stdout=slave, stderr=err_w, stdin=subprocess.DEVNULL, env=env, cwd=cwd
-    )
+    child = _Launched(cmd, env, cwd, stdout=slave, stderr=err_w, stdin=subprocess.DEVNULL)
     os.close(slave)
     os.close(err_w)
     out: list[bytes] = []
     err: list[bytes] = []
-    first: float | None = None
+    first_at: float | None = None
     fds = {master, err_r}
     deadline = time.monotonic() + timeout
     try:
         while fds:
             if time.monotonic() > deadline:
-                proc.kill()
+                child.kill()
                 raise TimeoutError(f"{cmd} took longer than {timeout} s")
             ready, _, _ = select.select(list(fds), [], [], 1.0)
             for fd in ready:
@@ -211,23 +254,23 @@ def run_child_pty(
                     fds.discard(fd)
                     continue
                 if fd == master:
-                    if first is None:
-                        first = time.perf_counter() - t0
+                    if first_at is None:
+                        first_at = time.perf_counter()
                     out.append(data)
                 else:
                     err.append(data)
     finally:
         os.close(master)
         os.close(err_r)
-        code, rss = _reap(proc)
+        code, seconds, rss, start = child.finish()
     return ChildRun(
         cmd,
-        time.perf_counter() - t0,
+        seconds,
         rss,
         code,
         b"".join(out).decode("utf-8", "replace"),
         b"".join(err).decode("utf-8", "replace"),
-        first,
+        None if first_at is None else first_at - start,
     )
 
 

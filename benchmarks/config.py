@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
-
-from benchmarks.common import default_model_cache
 
 DEFAULT_MODEL = "qwen2.5-coder-1.5b"
 QUICK_MODEL = "smollm2-135m"
@@ -20,7 +18,6 @@ class Config:
     out: Path = Path("benchmarks")
     work: Path | None = None  # temporary folder if None (deleted unless keep)
     keep: bool = False
-    model_cache: Path = field(default_factory=default_model_cache)
     seed: str = "rag-bench"
     # corpus
     docs: int = 2000

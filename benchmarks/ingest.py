@@ -104,7 +104,7 @@ def pipeline_overhead(cfg: Config, corpus: Corpus, work: Path) -> dict[str, Any]
     """Rag.ingest of the whole corpus with the NullEmbedder into a fresh data directory."""
     from rag.service import Rag
 
-    rag = Rag(make_settings(work / "null-home", cfg.model_cache))
+    rag = Rag(make_settings(work / "null-home"))
     rag._embedder = NullEmbedder()  # the service builds its index around this embedder
     rag.index.check_model()
     w, c = time.perf_counter(), time.process_time()
@@ -139,7 +139,7 @@ def _order(i: int) -> list[str]:
 def run(cfg: Config, corpus: Corpus, work: Path) -> dict[str, Any]:
     from rag.service import Rag
 
-    settings = make_settings(work / "ingest-home", cfg.model_cache)
+    settings = make_settings(work / "ingest-home")
     rag = Rag(settings)
     embedder = rag.embedder
     embedder.encode(["warm-up: load the model before any clock starts"])
@@ -148,7 +148,7 @@ def run(cfg: Config, corpus: Corpus, work: Path) -> dict[str, Any]:
     baseline = Baseline(
         work / "baseline-chroma", embedder, settings.chunk_tokens, settings.chunk_overlap
     )
-    proposed = Rag(make_settings(work / "proposed-home", cfg.model_cache))
+    proposed = Rag(make_settings(work / "proposed-home"))
     proposed._embedder = embedder  # the same model object as rag, ceiling and baseline
     proposed.index.check_model()
     meter = _EmbedMeter(embedder)
@@ -334,7 +334,7 @@ def _cli(cfg: Config, files: list[Path], work: Path) -> dict[str, Any]:
     Run on one slice of the corpus: a full-corpus CLI ingest would repeat the in-process
     measurement at the cost of another full embedding pass.
     """
-    home = prepare_home(work / "cli-home", cfg.model_cache)
+    home = prepare_home(work / "cli-home")
     env = child_env(home)
     size = sum(p.stat().st_size for p in files)
     cmd = [str(RAG_EXE), "ingest", *map(str, files)]

@@ -1,7 +1,10 @@
 """Peak RSS of ingest, ask and summarize, each in its own process.
 
-Each figure is the child's own `ru_maxrss` from `os.wait4` (not the cumulative
-RUSAGE_CHILDREN maximum, which would mix children). Ingest and ask reuse the
+Each figure is the command's own `ru_maxrss` from `os.wait4`, taken by a slim
+launcher process (benchmarks.common._LAUNCHER): Linux carries a process's pre-exec
+high-water mark across exec, so a command forked straight from this multi-GB
+benchmark process would report the benchmark's size, not its own. (Nor is it the
+cumulative RUSAGE_CHILDREN maximum, which would mix children.) Ingest and ask reuse the
 CLI runs of the ingest and start-up stages; summarize runs here.
 """
 
@@ -24,7 +27,7 @@ def summarize(cfg: Config, work: Path) -> dict[str, Any]:
         return {"status": "skipped (quick mode or --no-summarize)"}
     if importlib.util.find_spec("rag.summarize") is None:
         return {"status": NOT_IMPLEMENTED}
-    home = prepare_home(work / "summarize-home", cfg.model_cache)
+    home = prepare_home(work / "summarize-home")
     env = child_env(home, **cfg.llm_env())
     run_child([str(RAG_EXE), "ingest", str(SEED_DOC)], env=env, cwd=work).check()
     out = work / "summaries"
@@ -61,7 +64,9 @@ def run(cfg: Config, work: Path, results: dict[str, Any]) -> dict[str, Any]:
     cold = results.get("startup", {}).get("cold_ask", {})
     help_ = results.get("startup", {}).get("help", {})
     return {
-        "method": "peak RSS of each child process from os.wait4 (ru_maxrss)",
+        "method": "each command's own peak RSS: ru_maxrss from os.wait4 in a slim launcher "
+        "that forks and execs it (a child forked from the benchmark process itself would "
+        "carry the benchmark's RSS across exec)",
         "ingest": {
             "command": f"{cli.get('command', 'rag ingest')}, fresh data directory",
             "corpus_mb": cli.get("megabytes"),

@@ -9,6 +9,7 @@ produces (checked by the caller), only faster.
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,25 +45,70 @@ def search_without_count(
     return [(doc.id, 1.0 - float(dist)) for doc, dist in found]
 
 
-@contextmanager
-def proposed_retrieval(k: int) -> Iterator[None]:
-    """While active, rag's own hybrid_search runs with both proposed changes.
+def bm25_top_k_first(
+    self: Any, question: str, k: int, sources: list[str] | None = None
+) -> list[tuple[str, float]]:
+    """Catalog.bm25 taking the top k from FTS5 before joining the chunks table.
 
-    `rag.retrieve._collapse` stops once k hits are kept (hybrid_search cuts its result
-    at [:k], so the hits are identical) and `VectorStore.search` skips its count() call.
-    Patching the live functions, not copying hybrid_search, keeps the comparison valid
-    while that function evolves.
+    The current query joins every matching row (tens of thousands at 100k chunks) to
+    `chunks` before sorting; ranking inside FTS5 first joins only k rows. Same order.
+    With a source filter the join must come first, so that case is unchanged.
     """
+    from rag.store.catalog import Catalog, fts_query
+
+    if sources:
+        return _ORIGINAL["bm25"](self, question, k, sources)
+    query = fts_query(question)
+    if query is None:
+        return []
+    sql = (
+        "SELECT c.id, f.s FROM (SELECT rowid, bm25(chunks_fts) AS s FROM chunks_fts "
+        "WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?) f JOIN chunks c ON c.rowid = f.rowid "
+        "ORDER BY f.s"
+    )
+    assert isinstance(self, Catalog)
+    return [(r[0], -r[1]) for r in self._db.execute(sql, (query, k))]
+
+
+_ORIGINAL: dict[str, Any] = {}
+
+
+def retrieval_fixes_in_rag() -> dict[str, bool]:
+    """Which of the proposed retrieval fixes the rag code under test already has."""
     import rag.retrieve as retrieve
+    from rag.store.catalog import Catalog
     from rag.store.vector import VectorStore
 
-    collapse, search = retrieve._collapse, VectorStore.search
-    retrieve._collapse = lambda hits, limit=k: collapse_until(hits, limit)
+    return {
+        "collapse_stops_at_k": "limit" in inspect.signature(retrieve._collapse).parameters,
+        "search_without_count": "self.count()" not in inspect.getsource(VectorStore.search),
+        "bm25_top_k_first": "FROM (SELECT" in inspect.getsource(Catalog.bm25),
+    }
+
+
+@contextmanager
+def proposed_retrieval(k: int) -> Iterator[None]:
+    """While active, rag's own hybrid_search runs with the proposed changes.
+
+    `rag.retrieve._collapse` stops once k hits are kept (if rag does not already),
+    `VectorStore.search` skips its count() call, and `Catalog.bm25` ranks inside FTS5
+    before joining. Patching the live functions, not copying hybrid_search, keeps the
+    comparison valid while that function evolves; the caller checks the hits match.
+    """
+    import rag.retrieve as retrieve
+    from rag.store.catalog import Catalog
+    from rag.store.vector import VectorStore
+
+    collapse, search, bm25 = retrieve._collapse, VectorStore.search, Catalog.bm25
+    _ORIGINAL["bm25"] = bm25
+    if "limit" not in inspect.signature(collapse).parameters:
+        retrieve._collapse = lambda hits, limit=k: collapse_until(hits, limit)
     VectorStore.search = search_without_count
+    Catalog.bm25 = bm25_top_k_first
     try:
         yield
     finally:
-        retrieve._collapse, VectorStore.search = collapse, search
+        retrieve._collapse, VectorStore.search, Catalog.bm25 = collapse, search, bm25
 
 
 def batch_shape(embedder: Any, calls: list[list[str]]) -> tuple[int, int]:

@@ -47,11 +47,11 @@ CAUSES: dict[str, str] = {
         "same margin as above, and the same fix removes it."
     ),
     "hybrid_p95": (
-        "`rag.retrieve._collapse` compares 3-word shingle sets of every fused hit (up to 2 x "
-        "fetch_k = 48) against every kept one before the [:k] cut, and `VectorStore.search` "
-        "calls Chroma's count() before every query. Fix in rag/retrieve.py (stop collapsing "
-        "once k hits are kept: identical output) and rag/store/vector.py (drop the count() "
-        "guard: Chroma 1.x answers an empty collection with no hits)."
+        "at 100k chunks BM25 dominates: `Catalog.bm25` joins every row the OR query matches "
+        "to `chunks` before sorting, and `VectorStore.search` calls Chroma's count() before "
+        "every query. Fixes (identical hits) in rag/store/catalog.py (rank inside FTS5, then "
+        "join k rows) and rag/store/vector.py (drop the count() guard); see Findings for "
+        "what each saves and what would remain."
     ),
     "answer_overhead": (
         "the pipeline adds retrieval, prompt budgeting and citation checking to the raw call; "
@@ -113,55 +113,93 @@ def findings(results: dict[str, Any]) -> list[str]:
         )
         out.append(text)
     levels = get(results, "retrieval", "levels") or {}
+    fixes = get(results, "retrieval", "fixes_already_in_rag") or {}
     if levels:
         top = max(levels, key=int)
         lat = levels[top]["latency"]
         if "hybrid_proposed" in lat:
+
+            def state(key: str) -> str:
+                return "applied in rag" if fixes.get(key) else "proposed"
+
+            lo = min(levels, key=int)
+            bm_growth = _fmt(get(results, "retrieval", "growth", "bm25", "p50"), 0)
             out.append(
-                f"**Hybrid retrieval spends its time on near-duplicate removal.** At "
-                f"{int(top):,} chunks hybrid p50/p95 is {lat['hybrid']['p50_ms']:.1f} / "
-                f"{lat['hybrid']['p95_ms']:.1f} ms; with the two fixes "
+                f"**Hybrid retrieval at {int(top):,} chunks is mostly BM25 and Chroma "
+                f"bookkeeping.** p50/p95 {lat['hybrid']['p50_ms']:.1f} / "
+                f"{lat['hybrid']['p95_ms']:.1f} ms now; with the fixes below "
                 f"{lat['hybrid_proposed']['p50_ms']:.1f} / {lat['hybrid_proposed']['p95_ms']:.1f}"
-                f" ms (same hits for all queries: "
-                f"{lat['hybrid_proposed'].get('different_results', 0)} differences). (1) "
-                "rag/retrieve.py `hybrid_search` calls `_collapse(ranked)[:k]`, comparing "
-                "shingle sets of all up-to-48 fused hits pairwise (pyinstrument: ~40 % of "
-                "hybrid time); give `_collapse` a `limit=k` and break once k hits are kept. "
-                "(2) rag/store/vector.py `VectorStore.search` calls `self.count()` before "
-                f"every query, a second Chroma call (p50 {lat['chroma_count']['p50_ms']:.2f} "
-                "ms here); delete the guard. The remainder is the query embedding "
-                f"(p50 {lat['query_embedding']['p50_ms']:.1f} ms) and the HNSW query "
-                f"(p50 {lat['dense_search_only']['p50_ms']:.1f} ms)."
+                f" ms, same hits ({lat['hybrid_proposed'].get('different_results', 0)} of "
+                f"{lat['hybrid']['n']} queries differ). Parts (p50): query embedding "
+                f"{lat['query_embedding']['p50_ms']:.1f} ms, Chroma search "
+                f"{lat['dense_search_only']['p50_ms']:.1f} ms of which count() "
+                f"{lat['chroma_count']['p50_ms']:.1f} ms, BM25 {lat['bm25']['p50_ms']:.1f} ms. "
+                f"(1) {state('collapse_stops_at_k')}: rag/retrieve.py `_collapse` stops once k "
+                "hits are kept instead of comparing the shingles of all up-to-48 fused hits "
+                "pairwise (~40 % of hybrid time before). "
+                f"(2) {state('search_without_count')}: rag/store/vector.py "
+                "`VectorStore.search` calls `self.count()` before every query, a second Chroma "
+                "call that grows with the collection; delete the guard (Chroma 1.x answers an "
+                "empty collection with no hits). "
+                f"(3) {state('bm25_top_k_first')}: rag/store/catalog.py `Catalog.bm25` joins "
+                "every matching FTS5 row to `chunks` before sorting; without a source filter, "
+                "rank inside FTS5 first (`SELECT c.id, f.s FROM (SELECT rowid, "
+                "bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s "
+                "LIMIT ?) f JOIN chunks c ON c.rowid = f.rowid ORDER BY f.s`): BM25 p50/p95 "
+                f"{lat['bm25']['p50_ms']:.1f} / {lat['bm25']['p95_ms']:.1f} -> "
+                f"{lat['bm25_proposed']['p50_ms']:.1f} / {lat['bm25_proposed']['p95_ms']:.1f} ms "
+                f"({lat['bm25_proposed'].get('different_results', 0)} lists differ). What "
+                f"remains grows with the rows the OR query matches (BM25 p50 x{bm_growth} from "
+                f"{int(lo):,} to {int(top):,} chunks): every content word of the question is "
+                "OR-ed, and FTS5 scores every row holding any of them. Querying only the "
+                "rarest few terms would cut that further but changes the hits (an offline "
+                "check at 100k: the 5 rarest terms keep ~80 % of the top 6), so it needs the "
+                "eval suite before adoption; Chroma's HNSW search itself is a few ms."
             )
-    variants = get(results, "startup", "help", "variants_median_seconds") or {}
-    plain = variants.get("proposed: Typer(rich_markup_mode=None)")
-    same = variants.get("same, via python -c")
-    if plain and same:
+    help_ = get(results, "startup", "help") or {}
+    variants = help_.get("variants_median_seconds") or {}
+    rich = variants.get("python -c, rich help")
+    plain = variants.get("python -c, plain help (rich_markup_mode=None)")
+    if rich and plain:
+        state = (
+            "rag/cli.py still renders help with rich: set `typer.Typer(..., rich_markup_mode=None)`"
+            if help_.get("rich_help_in_rag")
+            else "applied: rag/cli.py sets `rich_markup_mode=None`"
+        )
         out.append(
             f"**`rag --help` is half rich.** Interleaved medians: `rag --help` "
-            f"{variants.get('rag --help')} s, the same through `python -c` {same} s, with "
-            f"`rich_markup_mode=None` {plain} s (**{_fmt(same / plain, 2)}x faster**). Typer "
-            "renders help through rich when rich is installed (typer.rich_utils imports "
-            "rich.markdown and markdown_it: ~50 ms of imports, then layout). Fix: rag/cli.py, "
-            "`typer.Typer(..., rich_markup_mode=None)`; the help text stays the same, in "
-            "click's plain layout. Also ~20 ms of every start is the editable-install import "
-            "hook (`__editable___rag_0_1_0_finder` in site), gone with a regular install."
+            f"{variants.get('rag --help')} s; the same app through `python -c` with rich help "
+            f"{rich} s, with plain help {plain} s (**{_fmt(rich / plain, 2)}x faster**; "
+            f"bare `python -c pass` {help_.get('python_bare_seconds')} s). Typer renders help "
+            "through rich when rich is installed (typer.rich_utils imports rich.markdown and "
+            f"markdown_it: ~50 ms of imports, then layout). "
+            f"{'Fix' if help_.get('rich_help_in_rag') else 'Status'}: {state}; the help text stays "
+            "the same, in click's plain layout. About 20 ms of every start is the "
+            "editable-install import hook (`__editable___rag_0_1_0_finder` in site), gone "
+            "with a regular install."
         )
     ans = get(results, "answer")
     if isinstance(ans, dict) and "pipeline" in ans:
         st = ans["pipeline"]["stage_medians"]
-        out.append(
-            f"**Answer overhead is retrieval plus checking; the LLM's speed is the noise.** "
-            f"The pipeline spends {_fmt(ans.get('pipeline_outside_llm_seconds'), 3)} s "
-            f"outside the LLM stream (retrieve {st['retrieve']} s, then prompt budgeting and "
-            "citation checking), i.e. "
-            f"{_fmt(ans.get('overhead_ratio_decomposed'), 3)}x the raw call. The same request "
-            "to the same warm server varies far more than that between runs when other "
-            "processes compete for the cores: with several llama.cpp worker threads "
-            f"(this run: llm_threads={ans.get('llm_threads')}) they spin at barriers, so one "
-            "descheduled thread stalls every layer. Medians of 3 cannot remove that."
-            + _threads_sentence(ans.get("llm_threads_probe") or {})
+        raw = [x["total"] for x in ans["samples"]["raw"]] or [0.0]
+        spread = max(raw) / min(raw) if min(raw) > 0 else 0.0
+        text = (
+            f"**Answer overhead is retrieval plus checking.** The pipeline spends "
+            f"{_fmt(ans.get('pipeline_outside_llm_seconds'), 3)} s outside the LLM stream "
+            f"(retrieve {st['retrieve']} s, then prompt budgeting and citation checking), i.e. "
+            f"{_fmt(ans.get('overhead_ratio_decomposed'), 3)}x the raw call; the model's "
+            f"{_fmt(ans.get('completion_tokens_server'))}-token answer takes the rest. "
         )
+        if spread > 1.3:
+            text += (
+                f"The raw samples spread {spread:.1f}x: when other processes compete for the "
+                f"cores, llama.cpp's worker threads (llm_threads={ans.get('llm_threads')}) spin "
+                "at barriers and one descheduled thread stalls every layer, which no median of "
+                "3 removes."
+            )
+        else:
+            text += f"The samples were steady in this run (raw spread {spread:.2f}x)."
+        out.append(text + _threads_sentence(ans.get("llm_threads_probe") or {}))
     return out
 
 
@@ -170,12 +208,27 @@ def _threads_sentence(probe: dict[str, Any]) -> str:
     if "1" not in med or len(med) < 2:
         return ""
     other = next(n for n in med if n != "1")
-    return (
-        f" Measured in this run (same prompt, two fresh servers, alternating): {other} threads "
-        f"median {med[other]} s, 1 thread {med['1']} s. If 1 thread wins on a busy machine, "
-        "consider defaulting llm_threads to cores - 1 (rag/settings.py `llm_threads`, used by "
-        "rag/llm/server.py `start_llama_server` for n_threads and n_threads_batch); on an "
-        "idle machine 2 threads generate faster, so measure both where rag runs."
+    cold = probe.get("cold_prompt_first_token_seconds") or {}
+    text = (
+        f" Same prompt on two fresh servers, alternating (load average "
+        f"{probe.get('load_average')}): {other} threads median {med[other]} s, 1 thread "
+        f"{med['1']} s"
+    )
+    if cold:
+        text += (
+            f"; evaluating the whole {_fmt(probe.get('prompt_tokens'))}-token prompt from a cold "
+            f"cache: {other} threads {cold.get(other)} s, 1 thread {cold.get('1')} s"
+        )
+    if med["1"] < med[other]:
+        return text + (
+            ". One thread won under this load: consider defaulting llm_threads to cores - 1 "
+            "(rag/settings.py `llm_threads`, used by rag/llm/server.py `start_llama_server` "
+            "for n_threads and n_threads_batch) on machines that do other work."
+        )
+    return text + (
+        f". {other} threads win on a quiet machine, so the default stands; under contention "
+        "it is fragile (during development, at load average ~5, SmolLM2 took 3.5-16 s per "
+        "answer on 2 threads and 1.6-2.2 s on 1)."
     )
 
 
@@ -472,7 +525,8 @@ def _retrieval(s: Any) -> list[str]:
         ("query_embedding", "query embedding"),
         ("bm25", "BM25 (FTS5)"),
         ("hybrid", "hybrid"),
-        ("hybrid_proposed", "hybrid, proposed fix (collapse stops at k, no count())"),
+        ("bm25_proposed", "BM25, proposed (top k inside FTS5, then join)"),
+        ("hybrid_proposed", "hybrid, proposed fixes (no count(), BM25 top-k first)"),
         ("chroma_count", "Chroma count() (called before every dense search)"),
     ]
     levels = s["levels"]
@@ -492,7 +546,14 @@ def _retrieval(s: Any) -> list[str]:
         f"Growth {g['from']:,} -> {g['to']:,} chunks (p50 ratio / p95 ratio): "
         + "; ".join(
             f"{k} {_fmt(g[k]['p50'])} / {_fmt(g[k]['p95'])}"
-            for k in ("dense", "dense_search_only", "bm25", "hybrid", "hybrid_proposed")
+            for k in (
+                "dense",
+                "dense_search_only",
+                "bm25",
+                "bm25_proposed",
+                "hybrid",
+                "hybrid_proposed",
+            )
             if k in g
         ),
         "",

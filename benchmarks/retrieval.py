@@ -19,7 +19,7 @@ import numpy as np
 from benchmarks.common import latency_stats, loadavg, median, ratio
 from benchmarks.config import Config
 from benchmarks.corpus import SQUAD_DIR, chunk_texts, questions, read_jsonl
-from benchmarks.proposals import proposed_retrieval
+from benchmarks.proposals import proposed_retrieval, retrieval_fixes_in_rag
 
 PER_SOURCE = 10
 WARMUP = 8
@@ -123,11 +123,12 @@ def measure(index: Any, embedder: Any, qs: list[str], k: int, fetch_k: int) -> d
         "dense_search_only": [],
         "query_embedding": [],
         "bm25": [],
+        "bm25_proposed": [],
         "hybrid": [],
         "hybrid_proposed": [],
         "chroma_count": [],
     }
-    mismatches = 0
+    mismatches = bm25_mismatches = 0
 
     def dense(q: str) -> None:
         t0 = time.perf_counter()
@@ -140,9 +141,16 @@ def measure(index: Any, embedder: Any, qs: list[str], k: int, fetch_k: int) -> d
         samples["dense"].append(t2 - t0)
 
     def bm25(q: str) -> None:
+        nonlocal bm25_mismatches
         t0 = time.perf_counter()
-        index.bm25(q, fetch_k)
-        samples["bm25"].append(time.perf_counter() - t0)
+        now = index.bm25(q, fetch_k)
+        t1 = time.perf_counter()
+        with proposed_retrieval(k):
+            new = index.bm25(q, fetch_k)
+        t2 = time.perf_counter()
+        samples["bm25"].append(t1 - t0)
+        samples["bm25_proposed"].append(t2 - t1)
+        bm25_mismatches += [i for i, _ in now] != [i for i, _ in new]
 
     def hybrid(q: str) -> None:
         nonlocal mismatches
@@ -170,6 +178,7 @@ def measure(index: Any, embedder: Any, qs: list[str], k: int, fetch_k: int) -> d
             fn(q)
     out: dict[str, Any] = {key: latency_stats(v) for key, v in samples.items()}
     out["hybrid_proposed"]["different_results"] = mismatches
+    out["bm25_proposed"]["different_results"] = bm25_mismatches
     return out
 
 
@@ -289,7 +298,14 @@ def run(cfg: Config, work: Path) -> dict[str, Any]:
             stat: ratio(levels[hi]["latency"][kind][key], levels[lo]["latency"][kind][key])
             for stat, key in (("p50", "p50_ms"), ("p95", "p95_ms"))
         }
-        for kind in ("dense", "dense_search_only", "bm25", "hybrid", "hybrid_proposed")
+        for kind in (
+            "dense",
+            "dense_search_only",
+            "bm25",
+            "bm25_proposed",
+            "hybrid",
+            "hybrid_proposed",
+        )
     }
     return {
         "method": (
@@ -305,4 +321,5 @@ def run(cfg: Config, work: Path) -> dict[str, Any]:
         "growth": {"from": int(lo), "to": int(hi), **growth},
         "bm25_engines": engines,
         "failed_levels": failures,
+        "fixes_already_in_rag": retrieval_fixes_in_rag(),
     }

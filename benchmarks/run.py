@@ -46,7 +46,6 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--llm-threads", type=int, help="pin llm_threads for the answer stages")
     ap.add_argument("--answer-runs", type=int, help="alternating pipeline/raw rounds")
     ap.add_argument("--cold-asks", type=int, help="cold `rag ask` processes")
-    ap.add_argument("--model-cache", type=Path, help="shared GGUF cache folder")
     ap.add_argument("--no-summarize", action="store_true", help="skip the summarize RSS")
     ap.add_argument("--stages", help=f"comma-separated subset of {','.join(STAGES)}")
     return ap
@@ -73,7 +72,6 @@ def config_from(args: argparse.Namespace) -> Config:
         "answer_runs": args.answer_runs,
         "llm_threads": args.llm_threads,
         "cold_asks": args.cold_asks,
-        "model_cache": args.model_cache,
         "summarize": False if args.no_summarize else None,
         "stages": tuple(s.strip() for s in args.stages.split(",")) if args.stages else None,
     }
@@ -89,7 +87,7 @@ def _log(message: str) -> None:
 def _settings_snapshot(work: Path, cfg: Config) -> dict[str, Any]:
     from benchmarks.common import make_settings
 
-    values = make_settings(work / "settings-home", cfg.model_cache).masked()
+    values = make_settings(work / "settings-home").masked()
     for key in ("home", "prompts_dir"):
         values.pop(key, None)
     values["llm_model_for_answers"] = cfg.answer_model

@@ -44,8 +44,8 @@ _IMPORT = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)\s*$")
 _HELP_VIA = "import sys, rag.cli\n{patch}sys.argv = ['rag', '--help']\nrag.cli.main()\n"
 HELP_VARIANTS = {
     "rag --help": None,
-    "same, via python -c": _HELP_VIA.format(patch=""),
-    "proposed: Typer(rich_markup_mode=None)": _HELP_VIA.format(
+    "python -c, rich help": _HELP_VIA.format(patch="rag.cli.app.rich_markup_mode = 'rich'\n"),
+    "python -c, plain help (rich_markup_mode=None)": _HELP_VIA.format(
         patch="rag.cli.app.rich_markup_mode = None\n"
     ),
 }
@@ -54,9 +54,12 @@ HELP_VARIANTS = {
 def help_time(cfg: Config, work: Path) -> dict[str, Any]:
     """Median wall time of `rag --help` over cfg.help_runs fresh processes (after one warm-up).
 
-    Alongside, interleaved: the same through `python -c`, and with Typer's rich help
-    formatting switched off (the proposed fix), so the three share the machine's load.
+    Alongside, interleaved so all share the machine's load: the same app through
+    `python -c` with Typer's rich help formatting on and off (the fix), whichever
+    rag/cli.py currently chooses.
     """
+    import rag.cli
+
     env = child_env(work / "help-home")
     cmds = {
         name: [str(RAG_EXE), "--help"] if code is None else [sys.executable, "-c", code]
@@ -80,6 +83,7 @@ def help_time(cfg: Config, work: Path) -> dict[str, Any]:
         "variants_median_seconds": {
             name: round(median([r.seconds for r in rs]), 4) for name, rs in runs.items()
         },
+        "rich_help_in_rag": rag.cli.app.rich_markup_mode is not None,
         "load_average": loadavg(),
     }
 
@@ -111,7 +115,7 @@ def import_check(work: Path) -> dict[str, Any]:
 
 def cold_ask(cfg: Config, work: Path) -> dict[str, Any]:
     """`rag ask` from a fresh process: time to first streamed byte and total; peak RSS."""
-    home = prepare_home(work / "cold-home", cfg.model_cache)
+    home = prepare_home(work / "cold-home")
     env = child_env(home, **cfg.llm_env())
     ingest = run_child([str(RAG_EXE), "ingest", str(SEED_DOC)], env=env, cwd=work).check()
     runs = []

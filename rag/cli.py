@@ -5,6 +5,7 @@ Imports stay inside commands so `rag --help` loads no model and no database.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -255,25 +256,32 @@ def eval_(
     from rag.evals.thresholds import load_thresholds
 
     if squad is not None:
+        import datetime as dt
+
         from rag.evals.squad import run_squad, squad_markdown, update_results_md
 
         rag = _eval_rag("squad2")
+        st = rag.settings
+        settings_line = (
+            f"model {st.llm_base_url or st.llm_model_path or st.llm_model}, "
+            f"embeddings {st.embed_model}, chunks {st.chunk_tokens}/{st.chunk_overlap} tokens, "
+            f"top_k {st.top_k}, min_relevance {st.min_relevance}"
+        )
+        prompts = hashlib.sha256()
+        for f in sorted(Path(st.prompts_dir).glob("*")):
+            prompts.update(f.name.encode() + f.read_bytes())
         result = run_squad(
             rag,
             squad,
-            rag.settings.home / "squad2-docs",
+            st.home / "squad2-docs",
             limit,
             progress=lambda i, n, row: typer.echo(f"[{i:>3}/{n}] {row.get('id', '')}", err=True),
             ask=not retrieval_only,
+            checkpoint=st.home / "squad2-rows.jsonl",
+            fingerprint=f"{settings_line}; prompts {prompts.hexdigest()[:12]}",
         )
-        import datetime as dt
-
-        st = rag.settings
         result["run"] = (
-            f"{dt.date.today().isoformat()}; model "
-            f"{st.llm_base_url or st.llm_model_path or st.llm_model}, embeddings {st.embed_model}, "
-            f"chunks {st.chunk_tokens}/{st.chunk_overlap} tokens, top_k {st.top_k}, "
-            f"min_relevance {st.min_relevance}, llm_threads {st.llm_threads}"
+            f"{dt.date.today().isoformat()}; {settings_line}, llm_threads {st.llm_threads}"
         )
         title = "SQuAD 2.0 retrieval" if retrieval_only else "SQuAD 2.0 answers"
         fragment = squad_markdown(result, title=title)
@@ -285,7 +293,6 @@ def eval_(
         return
     if not files:
         _fail("name one or more fact files, or pass --squad DIR")
-    import hashlib
 
     rag = _eval_rag(hashlib.sha256(str(corpus.resolve()).encode()).hexdigest()[:12])
     ingested = rag.ingest([corpus])

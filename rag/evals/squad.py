@@ -137,6 +137,8 @@ def run_squad(
     *,
     progress: Callable[[int, int, dict[str, Any]], None] | None = None,
     ask: bool = True,
+    checkpoint: Path | None = None,
+    fingerprint: str = "",
 ) -> dict[str, Any]:
     """Ingest all paragraphs, ask the first `limit` dev questions, and score them.
 
@@ -147,6 +149,10 @@ def run_squad(
     `context_id` in the source path. EM/F1/contains are over answerable questions
     with citation markers stripped (a refusal scores 0); abstention accuracy is the
     share of unanswerable questions refused. Use a Rag whose index holds nothing else.
+
+    A full answer run takes over an hour, so each row is appended to `checkpoint`
+    as it is scored; a rerun with the same `fingerprint` (model, settings) reuses
+    those rows instead of asking again, and a different fingerprint starts over.
     """
     data_dir, work_dir = Path(data_dir), Path(work_dir)
     contexts = load_contexts(data_dir)
@@ -156,11 +162,17 @@ def run_squad(
     ingest_report = rag.ingest([work_dir], include=["ctx-*.txt"])
     ingest_seconds = time.perf_counter() - t0
 
+    done = _read_checkpoint(checkpoint, fingerprint, ask) if checkpoint else {}
     rows = []
     for i, q in enumerate(questions, 1):
-        rows.append(_ask_one(rag, q, ask))
+        row = done.get(str(q["id"]))
+        if row is None:
+            row = _ask_one(rag, q, ask)
+            if checkpoint is not None and not row.get("error"):
+                _append_checkpoint(checkpoint, fingerprint, ask, row)
+        rows.append(row)
         if progress is not None:
-            progress(i, len(questions), rows[-1])
+            progress(i, len(questions), row)
     result = score_rows(rows)
     result.update(
         dataset=str(data_dir),
@@ -174,6 +186,29 @@ def run_squad(
         rows=rows,
     )
     return result
+
+
+def _read_checkpoint(path: Path, fingerprint: str, ask: bool) -> dict[str, dict[str, Any]]:
+    """Rows of an earlier run with the same fingerprint; a mismatched file is discarded."""
+    if not path.is_file():
+        return {}
+    rows: dict[str, dict[str, Any]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut short by a kill
+        if entry.get("fingerprint") != fingerprint or entry.get("ask") != ask:
+            path.unlink()
+            return {}
+        rows[str(entry["row"]["id"])] = entry["row"]
+    return rows
+
+
+def _append_checkpoint(path: Path, fingerprint: str, ask: bool, row: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"fingerprint": fingerprint, "ask": ask, "row": row}) + "\n")
 
 
 def _jsonable(report: Any) -> Any:

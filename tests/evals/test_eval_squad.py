@@ -98,6 +98,42 @@ def test_run_squad_with_fake_rag(data_dir: Path, tmp_path: Path) -> None:
     json.dumps(result)  # the CLI prints it as JSON
 
 
+class CountingRag(FakeSquadRag):
+    """The FAKE Rag above, counting LLM calls; `stop_after` simulates a killed run."""
+
+    def __init__(self, work: Path, stop_after: int | None = None) -> None:
+        super().__init__(work)
+        self.asked = 0
+        self.stop_after = stop_after
+
+    def ask(self, question: str, **kwargs: Any) -> AnswerResult:
+        if self.stop_after is not None and self.asked >= self.stop_after:
+            raise KeyboardInterrupt
+        self.asked += 1
+        return super().ask(question, **kwargs)
+
+
+def test_checkpoint_resumes_a_killed_run(data_dir: Path, tmp_path: Path) -> None:
+    work, ckpt = tmp_path / "work", tmp_path / "rows.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        squad.run_squad(CountingRag(work, stop_after=3), data_dir, work, None,
+                        checkpoint=ckpt, fingerprint="m1")  # fmt: skip
+    assert len(ckpt.read_text().splitlines()) == 3
+
+    resumed = CountingRag(work)
+    result = squad.run_squad(resumed, data_dir, work, None, checkpoint=ckpt, fingerprint="m1")
+    assert resumed.asked == 1  # only the question the killed run never answered
+    fresh = squad.run_squad(FakeSquadRag(work), data_dir, work, None)
+    assert {k: v for k, v in result.items() if k != "ingest_seconds"} == {
+        k: v for k, v in fresh.items() if k != "ingest_seconds"
+    }
+
+    other = CountingRag(work)
+    squad.run_squad(other, data_dir, work, None, checkpoint=ckpt, fingerprint="m2")
+    assert other.asked == 4  # another model or prompt: nothing reused
+    assert len(ckpt.read_text().splitlines()) == 4
+
+
 def test_limit_takes_the_first_questions(data_dir: Path, tmp_path: Path) -> None:
     result = squad.run_squad(FakeSquadRag(tmp_path), data_dir, tmp_path, 2)
     assert result["questions"] == 2 and result["unanswerable"] == 0
