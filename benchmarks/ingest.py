@@ -31,7 +31,7 @@ from benchmarks.common import (
 )
 from benchmarks.config import Config
 from benchmarks.corpus import Corpus, squad_questions
-from benchmarks.proposals import WINDOW, batch_shapes, ingest_windowed
+from benchmarks.proposals import WINDOW, batch_shapes, ingest_windowed, windowed_in_rag
 
 RECALL_K = 5
 
@@ -255,6 +255,7 @@ def run(cfg: Config, corpus: Corpus, work: Path) -> dict[str, Any]:
             "files_unchanged": reingest.counts["unchanged"],
         },
         "slices": slices_out,
+        "windowed_in_rag": windowed_in_rag(),
         "proposed": {
             "method": "benchmarks.proposals.ingest_windowed: rag's ingest with the new chunks "
             f"of a window of files (>= {WINDOW} chunks) embedded in one call and upserted in "

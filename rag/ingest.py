@@ -1,8 +1,12 @@
 """Incremental ingestion keyed on (source, content hash): unchanged files cost one hash, no model.
 
-A bad file is reported by name and skipped; the batch goes on. Each file is
-committed on its own, so a killed ingest keeps every file finished before it
-and a re-run picks up the rest with no duplicates.
+A bad file is reported by name and skipped; the batch goes on. Files are
+written in windows of about WINDOW new chunks: one embedding call (the embedder
+sorts by length across files, so less padding) and one Chroma upsert per window
+instead of per file, 1.8x faster on many small files (benchmarks/RESULTS.md).
+Each file's catalogue rows still swap in their own transaction, so a killed
+ingest keeps every window finished before it, and a re-run picks up the rest
+with no duplicates.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from rag.errors import LoadError
 from rag.loaders import discover, load_file
 from rag.store.catalog import SourceRecord
 from rag.store.index import Index
+from rag.types import Chunk
+
+WINDOW = 256  # new chunks per embed+upsert: past this the measured gain flattens
 
 
 class IngestProgress(Protocol):
@@ -103,6 +110,7 @@ def ingest_paths(
     max_bytes: int,
     prune: bool = False,
     progress: IngestProgress | None = None,
+    window: int = WINDOW,
 ) -> IngestReport:
     """Add new files, replace changed ones, skip unchanged ones; optionally prune vanished ones."""
     progress = progress or NoProgress()
@@ -117,10 +125,26 @@ def ingest_paths(
         report.chunks_embedded += n
         progress.chunks_embedded(n)
 
+    pending: list[tuple[FileOutcome, SourceRecord, list[Chunk]]] = []
+
+    def flush() -> None:
+        index.put_sources([(rec, chunks) for _, rec, chunks in pending], embedded)
+        for outcome, _, _ in pending:
+            progress.file_done(outcome.path, outcome.status, outcome.reason)
+        pending.clear()
+
     for path in files:
-        outcome = _ingest_one(index, path, spec, max_bytes, embedded)
-        report.outcomes.append(outcome)
-        progress.file_done(outcome.path, outcome.status, outcome.reason)
+        prepared = _prepare_one(index, path, spec, max_bytes)
+        if isinstance(prepared, FileOutcome):
+            report.outcomes.append(prepared)
+            progress.file_done(prepared.path, prepared.status, prepared.reason)
+            continue
+        report.outcomes.append(prepared[0])  # in file order; written with its window
+        pending.append(prepared)
+        if sum(len(chunks) for _, _, chunks in pending) >= window:
+            flush()
+    if pending:
+        flush()
 
     if prune:
         seen = {p.resolve().as_posix() for p in files}
@@ -135,7 +159,10 @@ def ingest_paths(
     return report
 
 
-def _ingest_one(index: Index, path: Path, spec: ChunkSpec, max_bytes: int, embedded) -> FileOutcome:
+def _prepare_one(
+    index: Index, path: Path, spec: ChunkSpec, max_bytes: int
+) -> FileOutcome | tuple[FileOutcome, SourceRecord, list[Chunk]]:
+    """Load and chunk one file; a FileOutcome alone means nothing to write (unchanged, failed)."""
     source = path.resolve().as_posix()
     if not _utf8(source):  # SQLite and Chroma keys must be text; such a name used to crash
         shown = os.fsencode(source).decode("utf-8", "backslashreplace")
@@ -166,5 +193,4 @@ def _ingest_one(index: Index, path: Path, spec: ChunkSpec, max_bytes: int, embed
         tokens=sum(c.tokens for c in chunks),
         ingested_at=time.time(),
     )
-    index.put_source(record, chunks, embedded)
-    return FileOutcome(source, "updated" if existed else "added", len(chunks))
+    return FileOutcome(source, "updated" if existed else "added", len(chunks)), record, chunks

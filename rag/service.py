@@ -52,7 +52,6 @@ class Rag:
                     embedder,
                     collection=self.settings.collection,
                     chroma_url=self.settings.chroma_url,
-                    embed_batch=max(self.settings.embed_batch, 32),
                 )
             return self._index
 

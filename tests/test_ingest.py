@@ -66,6 +66,43 @@ def test_reingest_embeds_nothing_and_changes_replace(rag: Rag, tmp_path: Path) -
     agree(rag)
 
 
+def test_small_files_share_embed_and_upsert_windows(settings: Settings, tmp_path: Path) -> None:
+    from rag.ingest import ingest_paths
+    from rag.store.vector import VectorStore
+
+    docs = tmp_path / "docs"
+    files = write_corpus(docs, 12)
+    (docs / "town_005b.txt").write_bytes(b"\x00\x01binary\x00" * 50)  # fails mid-window
+    calls: list[int] = []
+    original = VectorStore.add
+
+    def counting_add(self, chunks, *args, **kwargs):
+        calls.append(len(chunks))
+        return original(self, chunks, *args, **kwargs)
+
+    rag = Rag(settings)
+    try:
+        VectorStore.add = counting_add
+        with rag.index.writing():
+            report = ingest_paths(rag.index, [docs], include=["*.txt"], exclude=[],
+                                  spec=rag.chunk_spec, max_bytes=2**20, window=10)  # fmt: skip
+    finally:
+        VectorStore.add = original
+    per_file = [o.chunks for o in report.outcomes if o.status == "added"]
+    assert len(per_file) == 12 and min(per_file) >= 1
+    # several files per call, every chunk embedded once, no window far past 10 chunks
+    assert 1 < len(calls) < 12 and sum(calls) == sum(per_file) == report.chunks_embedded
+    assert max(calls) < 10 + max(per_file)
+    assert [Path(o.path).name for o in report.outcomes] == sorted(
+        [f.name for f in files] + ["town_005b.txt"]
+    )  # outcomes stay in file order, the failure in its place
+    assert report.outcomes[6].status == "failed"
+    agree(rag)
+    again = rag.ingest([docs], include=["*.txt"])
+    assert again.chunks_embedded == 0 and again.counts["unchanged"] == 12
+    rag.close()
+
+
 def test_identical_files_at_two_paths_are_two_sources(rag: Rag, tmp_path: Path) -> None:
     for d in ("a", "b"):
         (tmp_path / d).mkdir()

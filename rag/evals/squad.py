@@ -231,6 +231,16 @@ def _sec(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f} s"
 
 
+ANSWER_NOTE = (
+    "Exact match compares the whole answer with a gold span after SQuAD normalisation. "
+    "rag answers in cited sentences, not extracted spans, so exact match stays near 0 and "
+    "F1 is diluted by the sentence's other words; `gold answer contained` (a gold span "
+    "appears in the normalised answer) is the closer measure of a right answer. SQuAD 2.0's "
+    "unanswerable questions were written against the very paragraph retrieved, so the "
+    "relevance gate passes them and abstention rests on the model."
+)
+
+
 def squad_markdown(result: dict[str, Any], *, title: str = "SQuAD 2.0 (dev sample)") -> str:
     """A RESULTS.md section; always carries the CC BY-SA 4.0 attribution."""
     r = result
@@ -266,6 +276,8 @@ def squad_markdown(result: dict[str, Any], *, title: str = "SQuAD 2.0 (dev sampl
         lines += ["", "Retrieval only (`--retrieval-only`): no question was sent to the LLM."]
     if r.get("errors"):
         lines.append(f"| errors | {r['errors']} | questions that raised |")
+    if r.get("answers_asked", True):
+        lines += ["", ANSWER_NOTE]
     lines += ["", f"Data: {ATTRIBUTION}", ""]
     return "\n".join(lines)
 

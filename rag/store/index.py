@@ -1,7 +1,8 @@
 """The index: catalogue (records + BM25) and vectors, written in an order that survives a kill.
 
-Write order for a source: mark dirty -> upsert vectors (idempotent ids) ->
-swap catalogue rows in one transaction -> delete stale vectors -> clear dirty.
+Write order for a window of sources: mark dirty -> upsert their vectors
+(idempotent ids) -> swap each source's catalogue rows in its own transaction ->
+delete stale vectors -> clear dirty.
 A kill anywhere leaves the catalogue consistent with itself; the vectors may
 hold extra or miss ids, which `reconcile()` repairs on the next write (the
 dirty flag says when). Search drops any id the catalogue does not know.
@@ -34,7 +35,7 @@ class Index:
         embedder: Embedder,
         collection: str = "rag",
         chroma_url: str | None = None,
-        embed_batch: int = 64,
+        embed_batch: int = 256,
     ) -> None:
         self.dir = index_dir
         self.embedder = embedder
@@ -97,14 +98,28 @@ class Index:
     def put_source(
         self, record: SourceRecord, chunks: list[Chunk], on_progress: Progress | None = None
     ) -> None:
+        self.put_sources([(record, chunks)], on_progress)
+
+    def put_sources(
+        self, items: list[tuple[SourceRecord, list[Chunk]]], on_progress: Progress | None = None
+    ) -> None:
+        """Write several sources with one embed+upsert pass (ingest's window)."""
         if self.catalog.get_meta("embed_model") is None:
             self.check_model()  # first write records which model made the vectors
-        old = self.catalog.chunk_ids(record.source)
-        new = [c for c in chunks if c.id not in old]  # unchanged chunk texts keep their vectors
+        olds = [self.catalog.chunk_ids(record.source) for record, _ in items]
+        # unchanged chunk texts keep their vectors
+        new = [
+            c
+            for (_, chunks), old in zip(items, olds, strict=True)
+            for c in chunks
+            if c.id not in old
+        ]
         self.catalog.set_meta("dirty", "1")
         self.vectors.add(new, self.embed_batch, on_progress)
-        self.catalog.replace_source(record, chunks)
-        stale = old - {c.id for c in chunks}
+        stale: set[str] = set()
+        for (record, chunks), old in zip(items, olds, strict=True):
+            self.catalog.replace_source(record, chunks)
+            stale |= old - {c.id for c in chunks}
         if stale:
             self.vectors.delete(stale)
         self.catalog.set_meta("dirty", None)

@@ -155,6 +155,9 @@ def test_markdown_fragment_and_results_file(data_dir: Path, tmp_path: Path) -> N
     assert "| retrieval MRR@10 | 0.625 |" in md
     assert "| latency p50 / p95 | 2.5 s / 3.9 s |" in md
     assert "CC BY-SA 4.0" in md and "Rajpurkar" in md
+    assert squad.ANSWER_NOTE in md  # EM is explained wherever it is shown
+    retrieval_only = squad.run_squad(FakeSquadRag(tmp_path), data_dir, tmp_path, None, ask=False)
+    assert squad.ANSWER_NOTE not in squad.squad_markdown(retrieval_only)
 
     results = tmp_path / "RESULTS.md"
     results.write_text("# Eval results\n\nSeed facts: ...\n")

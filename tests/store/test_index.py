@@ -115,3 +115,28 @@ def test_other_embedding_model_is_refused_then_reindexed(index: Index, embedder)
     assert other.check_model(reindex=True) is True
     assert other.catalog.get_meta("embed_model") == "some-other-model"
     assert other.vectors.ids() == other.catalog.chunk_ids()
+
+
+def test_empty_index_searches_return_nothing(index: Index, embedder) -> None:
+    assert index.dense(embedder.embed_query("anything at all"), 5) == []
+    assert index.bm25("anything at all", 5) == []
+    put(index, "/docs/a.txt", "Alpha beta gamma.")
+    index.remove_source("/docs/a.txt")
+    assert index.dense(embedder.embed_query("alpha"), 5) == []
+
+
+def test_bm25_ranks_the_same_with_and_without_a_source_filter(index: Index) -> None:
+    """The unfiltered query ranks inside FTS5 first; the filtered one joins first."""
+    words = ["ferry", "bridge", "tunnel", "canal", "lock", "quay", "pier", "dock"]
+    for i in range(12):
+        # file i mentions "harbour" i+1 times among filler, so BM25 ranks by i
+        text = " ".join(["harbour"] * (i + 1) + [words[(i + j) % 8] for j in range(40)])
+        put(index, f"/docs/{i:02}.txt", text)
+    all_sources = [f"/docs/{i:02}.txt" for i in range(12)]
+    unfiltered = index.bm25("harbour", 5)
+    filtered = index.bm25("harbour", 5, sources=all_sources)
+    assert [i for i, _ in unfiltered] == [i for i, _ in filtered]
+    assert [s for _, s in unfiltered] == pytest.approx([s for _, s in filtered])
+    assert all(a[1] >= b[1] > 0 for a, b in zip(unfiltered, unfiltered[1:], strict=False))
+    top = index.catalog.chunks([unfiltered[0][0]])[unfiltered[0][0]]
+    assert top.source == "/docs/11.txt"
