@@ -30,7 +30,8 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 eval: setup
-	$(RAG) eval evals/facts/seed.yaml --check --report evals/report-seed.md --json evals/results-seed.json
+	$(RAG) eval evals/facts/seed.yaml --check --report evals/report-seed.md --json evals/results-seed.json \
+		--compare evals/baseline-seed.json
 
 test: setup browser lint
 	$(VENV)/bin/pytest -q -p no:cacheprovider

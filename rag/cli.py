@@ -240,6 +240,10 @@ def eval_(
     report: Annotated[Path | None, typer.Option(help="write a Markdown report")] = None,
     check: Annotated[bool, typer.Option(help="exit 1 when below evals/thresholds.toml")] = False,
     thresholds: Annotated[Path, typer.Option()] = Path("evals/thresholds.toml"),
+    compare: Annotated[
+        Path | None,
+        typer.Option(help="a baseline `--json` result: show metric changes and flipped cases"),
+    ] = None,
     squad: Annotated[Path | None, typer.Option(help="run the SQuAD 2.0 adapter on DIR")] = None,
     limit: Annotated[int | None, typer.Option(help="SQuAD: first N questions")] = None,
     retrieval_only: Annotated[
@@ -250,6 +254,8 @@ def eval_(
     ),
 ) -> None:
     """Score answers against hand-written facts (or SQuAD 2.0); --check gates CI."""
+    from rag.evals.compare import compare as compare_runs
+    from rag.evals.compare import comparison_lines, load_run
     from rag.evals.report import render_report
     from rag.evals.runner import run_eval
     from rag.evals.thresholds import check as check_thresholds
@@ -293,21 +299,25 @@ def eval_(
         return
     if not files:
         _fail("name one or more fact files, or pass --squad DIR")
+    baseline = load_run(compare) if compare else None  # a bad baseline fails before the run
 
     rag = _eval_rag(hashlib.sha256(str(corpus.resolve()).encode()).hexdigest()[:12])
     ingested = rag.ingest([corpus])
     typer.echo(f"corpus {corpus}: {ingested.summary()}", err=True)
     run = run_eval(rag, files, k=rag.settings.top_k, progress=_case_line)
     limits = load_thresholds(thresholds) if (check or thresholds.exists()) else {}
+    comparison = compare_runs(baseline, run, str(compare)) if baseline else None
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(run.to_json(), indent=2), encoding="utf-8")
     if report:
         report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(render_report(run, limits or None), encoding="utf-8")
+        report.write_text(render_report(run, limits or None, comparison), encoding="utf-8")
     for name, value in run.metrics.items():
         shown = f"{value:.3f}" if isinstance(value, float) else str(value)
         typer.echo(f"{name:20} {shown}")
+    if comparison:
+        typer.echo("\n".join(comparison_lines(comparison)))
     rag.close()
     if check:
         failures = check_thresholds(run, limits)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rag.evals.compare import Comparison, comparison_markdown
 from rag.evals.results import CaseResult, EvalRun
 from rag.evals.thresholds import MAX_METRICS, check, evaluate_thresholds
 
@@ -132,8 +133,13 @@ def _failed_answers(run: EvalRun) -> list[str]:
     return lines
 
 
-def render_report(run: EvalRun, thresholds: dict[str, Any] | None = None) -> str:
-    """The whole report; with `thresholds` the overall table shows limits and FAIL rows."""
+def render_report(
+    run: EvalRun,
+    thresholds: dict[str, Any] | None = None,
+    comparison: Comparison | None = None,
+) -> str:
+    """The whole report; with `thresholds` the overall table shows limits and FAIL rows,
+    with `comparison` a section on what changed since the baseline run."""
     failures = check(run, thresholds) if thresholds else []
     passed = run.counts.get("passed", sum(c.passed for c in run.cases))
     out = [
@@ -147,7 +153,10 @@ def render_report(run: EvalRun, thresholds: dict[str, Any] | None = None) -> str
         out.append(
             "- thresholds: " + ("all met" if not failures else "**FAILED**: " + "; ".join(failures))
         )
-    out += ["", "## Overall", "", *_overall(run, thresholds), "", "## Cases", "", *_per_case(run)]
+    out += ["", "## Overall", "", *_overall(run, thresholds)]
+    if comparison is not None:
+        out += ["", "## Compared with the baseline", "", *comparison_markdown(comparison)]
+    out += ["", "## Cases", "", *_per_case(run)]
     if run.failed:
         out += ["", "## Failed answers", "", *_failed_answers(run)]
     if run.summaries:

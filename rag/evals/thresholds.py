@@ -10,7 +10,8 @@ from typing import Any
 from rag.errors import ConfigError
 from rag.evals.results import EvalRun
 
-MAX_METRICS = ("latency_p50", "latency_p95")  # lower is better; everything else: higher
+MAX_METRICS = ("latency_p50", "latency_p95")  # seconds; lower is better
+LOWER_IS_BETTER = (*MAX_METRICS, "false_refusal_rate")  # everything else: higher
 
 
 def load_thresholds(path: Path) -> dict[str, Any]:
@@ -30,9 +31,9 @@ def split_thresholds(
     """(minima, maxima) from the TOML layout, or from a flat {metric: value} dict."""
     if "thresholds" in thresholds or "max" in thresholds:
         minima, maxima = thresholds.get("thresholds", {}), thresholds.get("max", {})
-    else:  # a flat {metric: value} dict: latency metrics are maxima, the rest minima
-        minima = {k: v for k, v in thresholds.items() if k not in MAX_METRICS}
-        maxima = {k: v for k, v in thresholds.items() if k in MAX_METRICS}
+    else:  # a flat {metric: value} dict: lower-is-better metrics are maxima, the rest minima
+        minima = {k: v for k, v in thresholds.items() if k not in LOWER_IS_BETTER}
+        maxima = {k: v for k, v in thresholds.items() if k in LOWER_IS_BETTER}
     for table, values in (("thresholds", minima), ("max", maxima)):
         if not isinstance(values, dict):
             raise ConfigError(f"{origin}: [{table}] must be a table of metric = number")

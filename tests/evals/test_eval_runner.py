@@ -266,6 +266,9 @@ def test_check_thresholds(facts_file: Path, tmp_path: Path) -> None:
     assert check(run, {"fact_recall": 0.7, "latency_p95": 5}) == []  # flat form
     assert check(run, {"thresholds": {"fact_recal": 0.5}}) == ["fact_recal: unknown metric"]
     assert check(run, {"fact_recall": 0.7501}) == ["fact_recall 0.7500 < 0.7501"]
+    # flat form: a false-refusal limit is a ceiling, not a floor (the run has 0.0)
+    assert check(run, {"false_refusal_rate": 0.1}) == []
+    assert check(run, {"false_refusal_rate": -0.5}) == ["false_refusal_rate 0.00 > -0.50"]
 
 
 def test_bad_thresholds(tmp_path: Path) -> None:
