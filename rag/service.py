@@ -121,6 +121,7 @@ class Rag:
                 max_bytes=int(self.settings.max_file_mb * 2**20),
                 prune=prune,
                 progress=progress,
+                window=self.settings.ingest_window,
             )
         report.reindexed = reindexed
         return report

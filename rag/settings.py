@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     embed_dimensions: int | None = Field(None, gt=0)
     embed_threads: int = Field(2, ge=1, le=256)
     embed_batch: int = Field(8, ge=1, le=4096)  # measured best on 2 cores
+    ingest_window: int = Field(
+        256, ge=1, le=100_000, description="new chunks embedded and upserted per write"
+    )
 
     # LLM (OpenAI protocol); no base URL means the embedded llama.cpp server
     llm_base_url: str | None = None

@@ -124,7 +124,8 @@ def kill_once(
     during prune and reconcile) are hit on purpose.
     """
     trace.write_text("")
-    env = cli_env(home)
+    # small write windows, so one run crosses several (a kill can land between windows)
+    env = cli_env(home, RAG_INGEST_WINDOW="6")
     external = target is None
     if target is not None:
         nth = 1 if target == "reconcile" else rnd.randint(1, 2)  # one reconcile per run
