@@ -49,6 +49,12 @@ CAUSES: dict[str, str] = {
         "HNSW insert and log write), measured below with an embedder that returns random "
         "vectors."
     ),
+    "ingest_baseline_windowed": (
+        "rag now batches like the baseline (one embed and one upsert per window), so the "
+        "remaining gap is what the baseline does not do: hash every file for incremental "
+        "re-ingest, keep records and FTS5 BM25 rows in the catalogue, one transaction per "
+        "file. Those buy the no-op re-ingest and hybrid retrieval measured below."
+    ),
     "ingest_baseline": (
         "the baseline embeds every chunk of a slice in one `embed_documents` call "
         "(Chroma.add_texts), so it gets the ceiling's length-sorted batches; rag loses the "
@@ -165,16 +171,27 @@ def findings(results: dict[str, Any]) -> list[str]:
 
             lo = min(levels, key=int)
             bm_growth = _fmt(get(results, "retrieval", "growth", "bm25", "p50"), 0)
+            all_applied = bool(fixes) and all(fixes.values())
+            compared = (
+                "all three fixes below are applied; the run with them patched in again gives "
+                if all_applied
+                else "with the fixes below "
+            )
+            count_part = (
+                f"Chroma search {lat['dense_search_only']['p50_ms']:.1f} ms (the count() it no "
+                f"longer calls first costs {lat['chroma_count']['p50_ms']:.1f} ms)"
+                if fixes.get("search_without_count")
+                else f"Chroma search {lat['dense_search_only']['p50_ms']:.1f} ms of which "
+                f"count() {lat['chroma_count']['p50_ms']:.1f} ms"
+            )
             out.append(
-                f"**Hybrid retrieval at {int(top):,} chunks is mostly BM25 and Chroma "
-                f"bookkeeping.** p50/p95 {lat['hybrid']['p50_ms']:.1f} / "
-                f"{lat['hybrid']['p95_ms']:.1f} ms now; with the fixes below "
+                f"**Hybrid retrieval at {int(top):,} chunks is mostly BM25.** p50/p95 "
+                f"{lat['hybrid']['p50_ms']:.1f} / {lat['hybrid']['p95_ms']:.1f} ms; {compared}"
                 f"{lat['hybrid_proposed']['p50_ms']:.1f} / {lat['hybrid_proposed']['p95_ms']:.1f}"
                 f" ms, same hits ({lat['hybrid_proposed'].get('different_results', 0)} of "
                 f"{lat['hybrid']['n']} queries differ). Parts (p50): query embedding "
-                f"{lat['query_embedding']['p50_ms']:.1f} ms, Chroma search "
-                f"{lat['dense_search_only']['p50_ms']:.1f} ms of which count() "
-                f"{lat['chroma_count']['p50_ms']:.1f} ms, BM25 {lat['bm25']['p50_ms']:.1f} ms. "
+                f"{lat['query_embedding']['p50_ms']:.1f} ms, {count_part}, "
+                f"BM25 {lat['bm25']['p50_ms']:.1f} ms. "
                 f"(1) {state('collapse_stops_at_k')}: rag/retrieve.py `_collapse` stops once k "
                 "hits are kept instead of comparing the shingles of all up-to-48 fused hits "
                 "pairwise (~40 % of hybrid time before). "
@@ -276,7 +293,7 @@ def _threads_sentence(probe: dict[str, Any]) -> str:
 def _cause_key(key: str, results: dict[str, Any]) -> str:
     """The explanation that fits the code measured: a fix applied changes what remains."""
     if key.startswith("ingest") and get(results, "ingest", "windowed_in_rag"):
-        return "ingest_ceiling_windowed"
+        return f"{key}_windowed"
     fixes = get(results, "retrieval", "fixes_already_in_rag") or {}
     if key == "hybrid_p95" and fixes and all(fixes.values()):
         return "hybrid_p95_fixed"
