@@ -6,8 +6,10 @@ and a number or name the passage lacks is treated as a likely invention.
 
 Formula (terms are unique per sentence):
 
-    term        lowercased, accent-folded, lightly stemmed word, or a normalised
-                number ("1,500" = 1500, "22nd" = 22, "two".."twelve" = 2..12);
+    term        lowercased, accent-folded, lightly stemmed word (month abbreviations
+                and a few renamed places, "Turkey" = "Türkiye", mapped to one
+                spelling), or a normalised number ("1,500" = 1500, "22nd" = 22,
+                "two".."twelve" = 2..12);
                 stopwords, meta words ("documents", "passage", ...), citation
                 markers and list enumerators like "(1)" are dropped
     weight w    3 for a number, 2 for a capitalised name (not sentence-initial) or
@@ -115,6 +117,26 @@ _MONTHS = {
     "nov": "november",
     "dec": "december",
 }
+# One spelling for places known by two names (after folding and casefolding), so an
+# answer saying "Turkey" is supported by a passage saying "Türkiye". Single words only;
+# both the sentence and the passage are mapped, so a cooking text's "turkey" still only
+# matches "turkey"/"turkiye". Renamed countries and cities with both names in use.
+_PLACE_VARIANTS = {
+    "turkey": "turkiye",
+    "burma": "myanmar",
+    "swaziland": "eswatini",
+    "holland": "netherlands",
+    "czechia": "czech",
+    "kiev": "kyiv",
+    "bombay": "mumbai",
+    "calcutta": "kolkata",
+    "madras": "chennai",
+    "peking": "beijing",
+    "rangoon": "yangon",
+    "canton": "guangzhou",
+    "saigon": "hochiminh",
+}
+_ALIASES = {**_MONTHS, **_PLACE_VARIANTS}
 _SUFFIXES = (
     ("ications", "y"),
     ("ication", "y"),
@@ -247,7 +269,7 @@ def sentence_terms(sentence: str) -> Terms:
             continue
         if len(word) < 2 or word in STOPWORDS:
             continue
-        term = stem(_MONTHS.get(word, word))
+        term = stem(_ALIASES.get(word, word))
         if term in _META:
             continue
         acronym = len(token) > 1 and token[0].isupper() and any(c.isupper() for c in token[1:])
@@ -275,7 +297,7 @@ def passage_terms(passage: str) -> PassageTerms:
         word = _word(token)
         if word in _NUMBER_WORDS:
             terms.add(_NUMBER_WORDS[word])
-        terms.add(stem(_MONTHS.get(word, word)))
+        terms.add(stem(_ALIASES.get(word, word)))
     index: dict[str, list[str]] = {}
     for term in terms:
         if len(term) >= 5 and not term[0].isdigit():

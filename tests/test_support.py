@@ -56,6 +56,15 @@ def test_accents_case_and_stems() -> None:
     assert support_score("TURKIYE and Yasar Guler ratify it.", SIGNING + " ratification") > 0.9
 
 
+def test_renamed_places_match_either_name() -> None:
+    partner = "Azerbaijan concluded the military security memorandum with Turkey."
+    assert support_score(partner, SIGNING) >= 0.5  # the article only says "Türkiye"
+    assert support_score("The talks were held in Kiev.", "The talks were held in Kyiv.") == 1.0
+    # mapped on both sides: a text about the bird still matches itself, not a third name
+    assert support_score("Roast the turkey for hours.", "Roast the turkey for hours.") == 1.0
+    assert support_score("The MoU was signed in Turkey.", "It was signed in Greece.") < 0.5
+
+
 def test_stopwords_markers_and_meta_words_are_ignored() -> None:
     plain = support_score("The MoU was signed in Istanbul.", SIGNING)
     noisy = support_score(
