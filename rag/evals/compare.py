@@ -13,7 +13,10 @@ from pathlib import Path
 
 from rag.errors import RagError
 from rag.evals.results import EvalRun
-from rag.evals.thresholds import LOWER_IS_BETTER
+from rag.evals.thresholds import LOWER_IS_BETTER, MAX_METRICS
+
+TOLERANCE = 5e-4  # results JSON rounds to 4 places
+LATENCY_SLACK = 0.10
 
 
 @dataclass
@@ -28,10 +31,16 @@ class MetricDelta:
 
     @property
     def worse(self) -> bool:
-        """Lower is worse, except for latency and false refusals, where higher is."""
+        """Lower is worse, except for latency and false refusals, where higher is.
+
+        Saved runs round to 4 places, so smaller changes are equal; latency is
+        worse only past 10 %, as it moves with the machine's load.
+        """
         d = self.delta
-        if d is None or abs(d) < 1e-9:
+        if d is None or self.old is None or abs(d) < TOLERANCE:
             return False
+        if self.name in MAX_METRICS:
+            return d > LATENCY_SLACK * abs(self.old)
         return d > 0 if self.name in LOWER_IS_BETTER else d < 0
 
 

@@ -9,7 +9,7 @@ import pytest
 from rag_testing import rag_cli
 
 from rag.errors import RagError
-from rag.evals.compare import compare, comparison_lines, comparison_markdown, load_run
+from rag.evals.compare import MetricDelta, compare, comparison_lines, comparison_markdown, load_run
 from rag.evals.report import render_report
 from rag.evals.results import CaseResult, EvalRun
 
@@ -33,6 +33,9 @@ def test_flips_and_deltas() -> None:
     assert by["fact_recall"].delta == pytest.approx(-0.05) and by["fact_recall"].worse
     assert by["latency_p50"].delta == -10.0 and not by["latency_p50"].worse  # faster is better
     assert by["false_refusal_rate"].worse  # more false refusals is worse
+    assert not MetricDelta("exact_pass", 0.8182, 0.81818).worse  # rounding, not a change
+    assert not MetricDelta("latency_p50", 9.0, 9.5).worse  # within 10 %: load, not code
+    assert MetricDelta("latency_p50", 9.0, 10.5).worse
     assert by["pass_rate"].old is None and by["pass_rate"].delta is None
     assert not by["pass_rate"].worse
 
