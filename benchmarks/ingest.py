@@ -1,6 +1,6 @@
 """Ingest throughput against the raw embedding model (ceiling) and the LangChain baseline.
 
-The three, plus the proposed windowed ingest (benchmarks/proposals.py), are
+The three, plus a reference windowed ingest (benchmarks/proposals.py), are
 measured in the same process, interleaved over slices of the file list (order
 rotated per slice), so a burst of load from other work on the machine hits all
 alike. Each reports wall and process CPU seconds.
@@ -31,7 +31,7 @@ from benchmarks.common import (
 )
 from benchmarks.config import Config
 from benchmarks.corpus import Corpus, squad_questions
-from benchmarks.proposals import WINDOW, batch_shapes, ingest_windowed, windowed_in_rag
+from benchmarks.proposals import WINDOW, batch_shapes, ingest_windowed
 
 RECALL_K = 5
 
@@ -195,6 +195,20 @@ def run(cfg: Config, corpus: Corpus, work: Path) -> dict[str, Any]:
     if reingest.chunks_embedded or reingest.counts["unchanged"] != len(corpus.files):
         raise RuntimeError(f"re-ingest was not a no-op: {reingest.summary()}")
 
+    def throughput(step: str, n: int, embed: bool = True) -> dict[str, Any]:
+        """Seconds, CPU seconds and rates of one interleaved pipeline over n chunks."""
+        secs = clock.wall[step]
+        out = {
+            "seconds": round(secs, 3),
+            "cpu_seconds": round(clock.cpu[step], 3),
+            "chunks_per_s": round(n / secs, 2),
+            "mb_per_s": round(mb / secs, 4),
+        }
+        if embed:
+            out["embed_seconds"] = round(meter.seconds.get(step, 0.0), 3)
+            out["embed_share"] = ratio(meter.seconds.get(step, 0.0), secs)
+        return out
+
     # the proposed ingest must build the very same index
     same = (
         proposed.index.catalog.chunk_ids() == rag.index.catalog.chunk_ids()
@@ -219,29 +233,9 @@ def run(cfg: Config, corpus: Corpus, work: Path) -> dict[str, Any]:
             "with the same embedder object"
         ),
         "chunks": chunks,
-        "rag": {
-            "seconds": round(rag_s, 3),
-            "cpu_seconds": round(clock.cpu["rag"], 3),
-            "chunks_per_s": round(chunks / rag_s, 2),
-            "mb_per_s": round(mb / rag_s, 4),
-            "embed_seconds": round(meter.seconds.get("rag", 0.0), 3),
-            "embed_share": ratio(meter.seconds.get("rag", 0.0), rag_s),
-        },
-        "ceiling": {
-            "seconds": round(ceil_s, 3),
-            "cpu_seconds": round(clock.cpu["ceiling"], 3),
-            "chunks_per_s": round(chunks / ceil_s, 2),
-            "mb_per_s": round(mb / ceil_s, 4),
-        },
-        "baseline": {
-            "seconds": round(base_s, 3),
-            "cpu_seconds": round(clock.cpu["baseline"], 3),
-            "chunks": baseline.chunks,
-            "chunks_per_s": round(baseline.chunks / base_s, 2),
-            "mb_per_s": round(mb / base_s, 4),
-            "embed_seconds": round(meter.seconds.get("baseline", 0.0), 3),
-            "embed_share": ratio(meter.seconds.get("baseline", 0.0), base_s),
-        },
+        "rag": throughput("rag", chunks),
+        "ceiling": throughput("ceiling", chunks, embed=False),
+        "baseline": {"chunks": baseline.chunks, **throughput("baseline", baseline.chunks)},
         "ratios": {
             "rag_vs_ceiling_throughput": ratio(ceil_s, rag_s),
             "rag_vs_ceiling_throughput_cpu": ratio(clock.cpu["ceiling"], clock.cpu["rag"]),
@@ -255,17 +249,11 @@ def run(cfg: Config, corpus: Corpus, work: Path) -> dict[str, Any]:
             "files_unchanged": reingest.counts["unchanged"],
         },
         "slices": slices_out,
-        "windowed_in_rag": windowed_in_rag(),
         "proposed": {
             "method": "benchmarks.proposals.ingest_windowed: rag's ingest with the new chunks "
             f"of a window of files (>= {WINDOW} chunks) embedded in one call and upserted in "
             "one Chroma call; builds the identical index (checked)",
-            "seconds": round(prop_s, 3),
-            "cpu_seconds": round(clock.cpu["proposed"], 3),
-            "chunks_per_s": round(chunks / prop_s, 2),
-            "mb_per_s": round(mb / prop_s, 4),
-            "embed_seconds": round(meter.seconds.get("proposed", 0.0), 3),
-            "embed_share": ratio(meter.seconds.get("proposed", 0.0), prop_s),
+            **throughput("proposed", chunks),
             "vs_ceiling_throughput": ratio(ceil_s, prop_s),
             "vs_ceiling_throughput_cpu": ratio(clock.cpu["ceiling"], clock.cpu["proposed"]),
             "baseline_over_proposed_seconds": ratio(base_s, prop_s),

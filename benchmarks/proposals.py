@@ -148,13 +148,6 @@ def batch_shapes(embedder: Any, groups: list[list[str]], add_batch: int, window:
     }
 
 
-def windowed_in_rag() -> bool:
-    """Whether rag's own ingest already embeds and upserts a window of files at once."""
-    from rag.store.index import Index
-
-    return hasattr(Index, "put_sources")
-
-
 def ingest_windowed(rag: Any, files: list[Path], window: int = WINDOW) -> int:
     """The proposed ingest: embed and upsert a window of files at once; returns chunks added.
 

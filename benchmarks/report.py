@@ -35,30 +35,17 @@ def _fmt(value: Any, digits: int = 2, unit: str = "") -> str:
 # measured effect of each fix in this run is in "Findings and proposed fixes".
 CAUSES: dict[str, str] = {
     "ingest_ceiling": (
-        "`Index.put_source` embeds and upserts one file at a time: a 4-chunk file becomes one "
-        "short, padded onnxruntime batch (instead of length-sorted full batches) and one "
-        "Chroma upsert, whose fixed per-call cost is as large as embedding the chunks. Fix in "
-        "rag/ingest.py + rag/store/index.py + rag/store/vector.py: embed and upsert the new "
-        "chunks of a window of files at once, then write each file's catalogue rows as now "
-        "(measured below as 'proposed')."
-    ),
-    "ingest_ceiling_windowed": (
         "rag already embeds and upserts windows of ~256 new chunks (rag/ingest.py), so what "
         "is left over the ceiling is per-file work the ceiling does not do: loading, "
         "chunking, hashing, one catalogue transaction per file and Chroma's upsert (its "
         "HNSW insert and log write), measured below with an embedder that returns random "
         "vectors."
     ),
-    "ingest_baseline_windowed": (
+    "ingest_baseline": (
         "rag now batches like the baseline (one embed and one upsert per window), so the "
         "remaining gap is what the baseline does not do: hash every file for incremental "
         "re-ingest, keep records and FTS5 BM25 rows in the catalogue, one transaction per "
         "file. Those buy the no-op re-ingest and hybrid retrieval measured below."
-    ),
-    "ingest_baseline": (
-        "the baseline embeds every chunk of a slice in one `embed_documents` call "
-        "(Chroma.add_texts), so it gets the ceiling's length-sorted batches; rag loses the "
-        "same margin as above, and the same fix removes it."
     ),
     "hybrid_p95": (
         "at 100k chunks BM25 dominates: `Catalog.bm25` joins every row the OR query matches "
@@ -92,7 +79,7 @@ def findings(results: dict[str, Any]) -> list[str]:
     shapes = get(results, "ingest", "batch_shapes")
     share = get(results, "ingest", "rag", "embed_share")
     over = get(results, "ingest", "pipeline_overhead")
-    if prop and shapes and get(results, "ingest", "windowed_in_rag"):
+    if prop and shapes:
         text = (
             "**Ingest embeds and upserts in windows (applied).** rag/ingest.py gathers the new "
             f"chunks of several files until a window holds >= {shapes['window']}, embeds them "
@@ -118,46 +105,6 @@ def findings(results: dict[str, Any]) -> list[str]:
             f") takes {prop['seconds']} s, {_fmt(prop['speedup_over_rag'], 2)}x rag's speed: "
             "rag's ingest now matches it."
         )
-    elif prop and shapes:
-        text = (
-            "**Ingest embeds and upserts file by file.** `Index.put_source` "
-            "(rag/store/index.py) hands `VectorStore.add` one file's chunks, so (a) "
-            "MiniLMEmbedder sorts and pads within one file only: on this corpus "
-            f"{shapes['per_file_session_runs']:,} onnxruntime runs over "
-            f"{shapes['per_file_padded_wordpieces']:,} padded wordpieces, against "
-            f"{shapes['window_session_runs']:,} runs / "
-            f"{shapes['window_padded_wordpieces']:,} wordpieces in windows of "
-            f">= {shapes['window']} chunks; and (b) every file costs one Chroma upsert, whose "
-            "fixed cost (a log write and index update per call, tens of ms) is paid "
-            f"{shapes['per_file_embed_calls']:,} times instead of "
-            f"{shapes['window_embed_calls']:,}. Embedding is {_fmt(share, 2)} of rag's ingest "
-            "time here (timed around every embed_documents call)"
-        )
-        if over:
-            text += (
-                f"; the rest, measured by ingesting the corpus with an embedder that returns "
-                f"random vectors, takes {over['seconds']} s, almost all of it in "
-                "Chroma's upsert (py-spy: 93 %)"
-            )
-        text += (
-            ". The proposed ingest (benchmarks/proposals.py `ingest_windowed`, interleaved "
-            f"with the others in this run, "
-            f"{'identical index' if prop.get('identical_index') else 'BUT NOT AN IDENTICAL INDEX'}"
-            f") takes {prop['seconds']} s: "
-            f"**{_fmt(prop['speedup_over_rag'], 2)}x faster than rag now**, "
-            f"{_fmt(prop['vs_ceiling_throughput'], 3)}x the ceiling, "
-            f"{_fmt(prop['baseline_over_proposed_seconds'], 3)}x the baseline's speed. Fix: in "
-            "rag/ingest.py `ingest_paths`, load and chunk files into a window until it holds "
-            "~256 new chunks, embed them with one `embedder.embed_documents` call and upsert "
-            "them with one `collection.upsert(ids, embeddings, documents, metadatas)` "
-            "(a new `Index.put_sources(batch)` in rag/store/index.py and a "
-            "`VectorStore.add(chunks, vectors=...)` in rag/store/vector.py), then swap each "
-            "file's catalogue rows in its own transaction as now. The write order (dirty -> "
-            "vectors -> catalogue -> stale -> clean) and `reconcile()` keep a killed ingest "
-            "safe; a kill loses at most the window in progress. Progress is reported per "
-            "window instead of per 32 chunks."
-        )
-    if prop and shapes:
         out.append(text)
     levels = get(results, "retrieval", "levels") or {}
     fixes = get(results, "retrieval", "fixes_already_in_rag") or {}
@@ -292,8 +239,6 @@ def _threads_sentence(probe: dict[str, Any]) -> str:
 
 def _cause_key(key: str, results: dict[str, Any]) -> str:
     """The explanation that fits the code measured: a fix applied changes what remains."""
-    if key.startswith("ingest") and get(results, "ingest", "windowed_in_rag"):
-        return f"{key}_windowed"
     fixes = get(results, "retrieval", "fixes_already_in_rag") or {}
     if key == "hybrid_p95" and fixes and all(fixes.values()):
         return "hybrid_p95_fixed"
@@ -515,9 +460,7 @@ def _ingest(s: Any) -> list[str]:
     if prop:
         rows.append(
             [
-                "reference: benchmarks.proposals.ingest_windowed"
-                if s.get("windowed_in_rag")
-                else "proposed: windowed embed + upsert",
+                "reference: benchmarks.proposals.ingest_windowed",
                 prop["seconds"],
                 prop["cpu_seconds"],
                 prop["chunks_per_s"],
