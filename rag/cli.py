@@ -264,18 +264,16 @@ def eval_(
     if squad is not None:
         import datetime as dt
 
-        from rag.evals.squad import run_squad, squad_markdown, update_results_md
+        from rag.evals.squad import (
+            run_fingerprint,
+            run_squad,
+            settings_line,
+            squad_markdown,
+            update_results_md,
+        )
 
         rag = _eval_rag("squad2")
         st = rag.settings
-        settings_line = (
-            f"model {st.llm_base_url or st.llm_model_path or st.llm_model}, "
-            f"embeddings {st.embed_model}, chunks {st.chunk_tokens}/{st.chunk_overlap} tokens, "
-            f"top_k {st.top_k}, min_relevance {st.min_relevance}"
-        )
-        prompts = hashlib.sha256()
-        for f in sorted(Path(st.prompts_dir).glob("*")):
-            prompts.update(f.name.encode() + f.read_bytes())
         result = run_squad(
             rag,
             squad,
@@ -284,10 +282,10 @@ def eval_(
             progress=lambda i, n, row: typer.echo(f"[{i:>3}/{n}] {row.get('id', '')}", err=True),
             ask=not retrieval_only,
             checkpoint=st.home / "squad2-rows.jsonl",
-            fingerprint=f"{settings_line}; prompts {prompts.hexdigest()[:12]}",
+            fingerprint=run_fingerprint(st),
         )
         result["run"] = (
-            f"{dt.date.today().isoformat()}; {settings_line}, llm_threads {st.llm_threads}"
+            f"{dt.date.today().isoformat()}; {settings_line(st)}, llm_threads {st.llm_threads}"
         )
         title = "SQuAD 2.0 retrieval" if retrieval_only else "SQuAD 2.0 answers"
         fragment = squad_markdown(result, title=title)

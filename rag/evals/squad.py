@@ -7,6 +7,7 @@ Only the dev questions are read: the held-out half stays unseen so nothing is tu
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -186,6 +187,23 @@ def run_squad(
         rows=rows,
     )
     return result
+
+
+def settings_line(st: Any) -> str:
+    """The settings that decide the figures, as RESULTS.md records them."""
+    return (
+        f"model {st.llm_base_url or st.llm_model_path or st.llm_model}, "
+        f"embeddings {st.embed_model}, chunks {st.chunk_tokens}/{st.chunk_overlap} tokens, "
+        f"top_k {st.top_k}, min_relevance {st.min_relevance}"
+    )
+
+
+def run_fingerprint(st: Any) -> str:
+    """What checkpointed rows must share to be reused: those settings and the prompt files."""
+    prompts = hashlib.sha256()
+    for f in sorted(Path(st.prompts_dir).glob("*")):
+        prompts.update(f.name.encode() + f.read_bytes())
+    return f"{settings_line(st)}; prompts {prompts.hexdigest()[:12]}"
 
 
 def _read_checkpoint(path: Path, fingerprint: str, ask: bool) -> dict[str, dict[str, Any]]:

@@ -182,3 +182,19 @@ def test_shared_data_loads(tmp_path: Path) -> None:
     assert all(q["context_id"] in ids for q in questions)
     paths = squad.write_contexts(contexts, tmp_path)
     assert paths[0].name == "ctx-000.txt" and len(paths) == 411
+
+
+def test_fingerprint_follows_settings_and_prompt_files(tmp_path: Path) -> None:
+    import shutil
+
+    from rag.settings import Settings
+
+    prompts = tmp_path / "prompts"
+    shutil.copytree(Settings().prompts_dir, prompts)
+    base = Settings(home=tmp_path / "home", prompts_dir=prompts)
+    first = squad.run_fingerprint(base)
+    assert first == squad.run_fingerprint(base)
+    assert squad.settings_line(base) in first
+    assert squad.run_fingerprint(base.model_copy(update={"top_k": 3})) != first
+    (prompts / "answer_system.md").write_text("Answer briefly.\n", encoding="utf-8")
+    assert squad.run_fingerprint(base) != first
